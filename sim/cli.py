@@ -1,0 +1,162 @@
+"""The `xsim` command line: thin wrappers that parse, call the library, render, and exit.
+
+Exit codes: 0 ok, 1 known failure, 2 bad input (one line per problem, naming the field),
+130 interrupted. User errors never print a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from xsim import __version__
+from xsim.errors import InputError, XsimError
+from xsim.reports.console import arm_table
+from xsim.rundir import default_run_dir, staging, write_run
+from xsim.runner import run as run_scenario
+from xsim.runner import run_notes
+from xsim.scenario_io import example_scenario_text, load_scenario, scenario_json_schema
+
+app = typer.Typer(
+    name="xsim",
+    help="Simulate a course-platform x insurer partnership and analyse its A/B tests.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True, soft_wrap=True)
+
+ScenarioPath = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
+
+
+def handles_errors(command: Callable) -> Callable:
+    """Turn known errors into messages and exit codes instead of tracebacks."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except InputError as exc:
+            prefix = f"{exc.source}: " if exc.source else ""
+            for line in exc.problems:
+                err_console.print(f"[bold red]error:[/] {prefix}{line}", highlight=False)
+            raise typer.Exit(2) from None
+        except XsimError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted; nothing was left half-written")
+            raise typer.Exit(130) from None
+
+    return wrapper
+
+
+@app.command()
+@handles_errors
+def run(
+    scenario: ScenarioPath,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Run folder (default runs/<name>-<time>).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Simulate SCENARIO and write a run folder with tables, manifest and summary."""
+    overrides = {"seed": seed} if seed is not None else None
+    spec = load_scenario(scenario, overrides)
+    final = out if out is not None else default_run_dir(spec)
+    with staging(final) as folder:
+        with _day_progress(spec.horizon_days, quiet) as advance:
+            result = run_scenario(spec, workdir=folder, progress=advance)
+        write_run(result, folder, command=["xsim", *sys.argv[1:]])
+    console.print(arm_table(result))
+    for i, note in enumerate(run_notes(result), 1):
+        console.print(f"[dim][{i}] {note}[/]", highlight=False)
+    console.print(f"Run folder: [bold]{final}[/]", highlight=False)
+
+
+class _day_progress:
+    """Rich progress bar over simulated days; a no-op when quiet or not a terminal."""
+
+    def __init__(self, total_days: int, quiet: bool):
+        self.total, self.quiet = total_days, quiet or not console.is_terminal
+        self.bar: Progress | None = None
+
+    def __enter__(self) -> Callable[[int], None]:
+        if self.quiet:
+            return lambda days: None
+        self.bar = Progress(
+            TextColumn("simulating"), BarColumn(), TextColumn("day {task.completed}/{task.total}"),
+            TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True,
+        )  # fmt: skip
+        self.bar.start()
+        task = self.bar.add_task("sim", total=self.total)
+        return lambda days: self.bar.update(task, completed=days)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+@app.command()
+@handles_errors
+def validate(scenario: ScenarioPath) -> None:
+    """Check SCENARIO without running it; print one line per problem."""
+    spec = load_scenario(scenario)
+    n_arms = len(spec.arms)
+    console.print(
+        f"[green]ok[/]: {scenario} — '{spec.name}', {spec.population.n_users:,} users, "
+        f"{n_arms} arms, {spec.horizon_days} days",
+        highlight=False,
+    )
+
+
+@app.command()
+@handles_errors
+def schema(
+    out: Annotated[Path | None, typer.Option("--out", help="Write to a file.")] = None,
+) -> None:
+    """Print the JSON Schema of the scenario format (for editors)."""
+    text = json.dumps(scenario_json_schema(), indent=2)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        console.print(f"wrote {out}")
+
+
+@app.command()
+@handles_errors
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the example.")] = Path(
+        "scenario.yaml"
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented example scenario to PATH."""
+    if path.exists() and not force:
+        raise InputError(f"{path}: already exists (use --force to overwrite)")
+    path.write_text(example_scenario_text(), encoding="utf-8")
+    console.print(f"wrote {path}; run it with: xsim run {path}")
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
+) -> None:
+    if version:
+        typer.echo(f"xsim {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,103 @@
+"""Run folders, written atomically: into a temporary sibling, fsynced, then renamed.
+
+A crash or an interrupt leaves either the complete folder or nothing that looks like one: the
+temporary sibling starts with a dot and carries no ``manifest.json`` until the very end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from xsim import __version__
+from xsim.errors import InputError
+from xsim.runner import RunResult
+from xsim.scenario import Scenario
+from xsim.scenario_io import scenario_hash, scenario_to_yaml
+
+MANIFEST = "manifest.json"
+_PACKAGES = ("numpy", "scipy", "pandas", "pyarrow", "statsmodels", "simpy", "pydantic")
+
+
+def default_run_dir(scenario: Scenario, base: str | Path = "runs") -> Path:
+    slug = re.sub(r"[^\w.-]+", "-", scenario.name, flags=re.UNICODE).strip("-").lower() or "run"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(base) / f"{slug}-{stamp}"
+    suffix = 1
+    while path.exists():
+        suffix += 1
+        path = Path(base) / f"{slug}-{stamp}-{suffix}"
+    return path
+
+
+@contextmanager
+def staging(final: Path) -> Iterator[Path]:
+    """Yield a temporary sibling of ``final``; rename it to ``final`` if the block succeeds,
+    delete it if the block raises (including KeyboardInterrupt)."""
+    if final.exists():
+        raise InputError(f"--out: {final} already exists; choose another folder")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temp = final.parent / f".{final.name}.tmp-{os.getpid()}"
+    shutil.rmtree(temp, ignore_errors=True)
+    temp.mkdir()
+    try:
+        yield temp
+        _fsync_tree(temp)
+        os.replace(temp, final)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+
+
+def write_run(result: RunResult, folder: Path, command: list[str] | None = None) -> None:
+    """Write every table of ``result`` into ``folder``; the manifest goes last."""
+    folder = Path(folder)
+    if result.events_path.parent.resolve() != folder.resolve():
+        shutil.copyfile(result.events_path, folder / "events.parquet")
+    (folder / "scenario.yaml").write_text(scenario_to_yaml(result.scenario), encoding="utf-8")
+    result.users.to_parquet(folder / "users.parquet", index=False)
+    result.daily.to_parquet(folder / "daily.parquet", index=False)
+    result.book.to_parquet(folder / "book.parquet", index=False)
+    result.summary_table.to_csv(folder / "summary.csv")
+    manifest = build_manifest(result, command)
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+
+def build_manifest(result: RunResult, command: list[str] | None = None) -> dict:
+    return {
+        "xsim_version": __version__,
+        "python": sys.version.split()[0],
+        "packages": {name: _version(name) for name in _PACKAGES},
+        "scenario_name": result.scenario.name,
+        "scenario_sha256": scenario_hash(result.scenario),
+        "seed": result.scenario.seed,
+        "seed_entropy": str(result.seed_entropy),
+        "n_users": result.scenario.population.n_users,
+        "horizon_days": result.scenario.horizon_days,
+        "n_events": result.n_events,
+        "timings_seconds": {k: round(v, 3) for k, v in result.timings_seconds.items()},
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command if command is not None else sys.argv,
+    }
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())

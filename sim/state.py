@@ -1,0 +1,85 @@
+"""Dynamic per-user state of one simulated world, as arrays, plus the owned-course bitset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from xsim.population import CourseCatalogue, Population
+from xsim.scenario import Scenario
+
+
+class OwnedCourses:
+    """Which courses each user owns, packed as bits: ceil(n_courses / 64) words per user."""
+
+    def __init__(self, n_users: int, n_courses: int):
+        self.words = np.zeros((n_users, (n_courses + 63) // 64), dtype=np.uint64)
+
+    def add(self, users: np.ndarray, courses: np.ndarray) -> None:
+        bits = np.left_shift(np.uint64(1), (courses % 64).astype(np.uint64))
+        np.bitwise_or.at(self.words, (users, courses // 64), bits)
+
+    def contains(self, users: np.ndarray, courses: np.ndarray) -> np.ndarray:
+        """Elementwise: does users[i] own courses[i]? (shapes broadcast)."""
+        users, courses = np.broadcast_arrays(users, courses)
+        word = self.words[users, courses // 64]
+        return (word >> (courses % 64).astype(np.uint64)) & np.uint64(1) == 1
+
+
+@dataclass
+class WorldState:
+    """Everything about users that changes during a run. Arrays have one entry per user,
+    except ``week_contacts`` (channels × users), ``holder`` (products × users, policy id or -1)
+    and ``course_discount`` (arms × courses, the price cut each arm's strategy set)."""
+
+    active: np.ndarray
+    engagement: np.ndarray
+    fatigue: np.ndarray
+    awareness: np.ndarray
+    trust: np.ndarray
+    buzz: np.ndarray
+    last_visit_day: np.ndarray
+    last_purchase_day: np.ndarray
+    purchased_today_item: np.ndarray
+    email_opt_in: np.ndarray
+    push_opt_in: np.ndarray
+    week_contacts: np.ndarray
+    holder: np.ndarray
+    course_discount: np.ndarray
+    course_discount_payer: list[str]
+    visits_pre: np.ndarray
+    visits: np.ndarray
+    owned: OwnedCourses
+
+    @classmethod
+    def initial(
+        cls, scenario: Scenario, population: Population, catalogue: CourseCatalogue
+    ) -> WorldState:
+        n = population.n_users
+        decay = engagement_decay(scenario.platform.engagement_halflife_days)
+        return cls(
+            active=np.ones(n, bool),
+            engagement=(population.visit_probability_per_day / (1 - decay)).astype(np.float32),
+            fatigue=np.zeros(n, np.float32),
+            awareness=population.insurance_awareness.copy(),
+            trust=np.full(n, scenario.insurer.initial_trust, np.float32),
+            buzz=np.zeros(n, np.float32),
+            last_visit_day=np.zeros(n, np.float32),
+            last_purchase_day=np.full(n, -np.inf, np.float32),
+            purchased_today_item=np.full(n, -1, np.int32),
+            email_opt_in=population.email_opt_in.copy(),
+            push_opt_in=population.push_opt_in.copy(),
+            week_contacts=np.zeros((len(scenario.channels), n), np.int16),
+            holder=np.full((len(scenario.insurer.products), n), -1, np.int32),
+            course_discount=np.zeros((len(scenario.arms), catalogue.n_courses)),
+            course_discount_payer=["none"] * len(scenario.arms),
+            visits_pre=np.zeros(n, np.int32),
+            visits=np.zeros(n, np.int32),
+            owned=OwnedCourses(n, catalogue.n_courses),
+        )
+
+
+def engagement_decay(halflife_days: float) -> float:
+    """Daily multiplier that halves engagement in ``halflife_days``."""
+    return float(0.5 ** (1.0 / halflife_days))

@@ -1,0 +1,50 @@
+"""`bundle_discount`: a co-branded course + policy bundle at a discount, offered at checkout."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from xsim.protocols import Offers, WorldView
+from xsim.strategies.base import StrategyParams
+
+
+class BundleDiscount(StrategyParams):
+    """Courses of ``course_topic`` are shown ``course_discount`` cheaper to the arm's users, and
+    whoever buys one is offered ``product`` at checkout with ``discount`` off the premium.
+
+    Decides daily (checkout is immediate), so ``every_days`` is fixed to 1.
+    """
+
+    kind: Literal["bundle_discount"] = "bundle_discount"
+    every_days: Literal[1] = 1
+    course_topic: str = Field(description="topic of the co-branded courses in the bundle")
+    product: str = Field(description="insurer product in the bundle")
+    channel: str = Field("bundle", description="checkout channel carrying the bundle offer")
+    discount: float = Field(0.2, ge=0.0, le=0.9, description="premium discount in the bundle")
+    course_discount: float = Field(0.1, ge=0.0, le=0.9, description="course price discount")
+
+    def references(self) -> list[tuple[str, str, str]]:
+        return [
+            ("course_topic", "topics", self.course_topic),
+            ("product", "products", self.product),
+            ("channel", "channels", self.channel),
+        ]
+
+    def decide(self, view: WorldView, rng: np.random.Generator) -> Offers:
+        topic = view.topics.index(self.course_topic)
+        product = view.products.index(self.product)
+        in_topic = view.course_topic == topic
+        users = view.arm_users
+        bought = view.purchased_today_item[users]
+        bought_topic = (bought >= 0) & in_topic[np.maximum(bought, 0)]
+        eligible = bought_topic & ~view.holds_product[product, users]
+        return Offers.quotes(
+            users[eligible],
+            product,
+            view.channels.index(self.channel),
+            self.discount,
+            course_discount=np.where(in_topic, self.course_discount, 0.0),
+        )

@@ -1,0 +1,78 @@
+"""Architecture rules: one-way imports, one source of randomness, a handful of processes."""
+
+import ast
+from pathlib import Path
+
+import pytest
+import simpy
+
+import xsim
+from tests.sim.builders import build
+
+ROOT = Path(__file__).resolve().parents[1]
+ENGINE_SIDE = {"xsim.engine", "xsim.runner", "xsim.cli", "xsim.rundir", "xsim.platform",
+               "xsim.insurer", "xsim.state"}  # fmt: skip
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def _package_files(*folders: str) -> list[Path]:
+    return [p for folder in folders for p in (ROOT / folder).rglob("*.py")]
+
+
+@pytest.mark.parametrize("folder", ["strategies", "estimators"])
+def test_plugins_never_import_the_engine_side(folder):
+    for path in _package_files(folder):
+        bad = {name for name in _imports(path) if name in ENGINE_SIDE}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_effects_work_on_plain_dataframes():
+    allowed = ("xsim.errors", "xsim.estimators.effects")
+    for path in _package_files("estimators/effects"):
+        xsim_imports = {n for n in _imports(path) if n.startswith("xsim")}
+        bad = {n for n in xsim_imports if not n.startswith(allowed)}
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_reports_read_results_not_engine_internals():
+    for path in _package_files("reports"):
+        bad = _imports(path) & (ENGINE_SIDE - {"xsim.runner", "xsim.rundir"})
+        assert not bad, f"{path.relative_to(ROOT)} imports {bad}"
+
+
+def test_randomness_only_through_rng_module():
+    for path in _package_files("sim", "strategies", "estimators", "reports"):
+        if path.name == "rng.py" and path.parent.name == "sim":
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "default_rng" not in text, path
+        assert "random" not in _imports(path), path
+        assert "np.random.seed" not in text and "RandomState(" not in text, path
+
+
+def test_engine_runs_a_handful_of_processes(monkeypatch):
+    """A run starts a few SimPy processes (daily, campaigns, retraining, insurer cycle), never
+    one per user."""
+    started = []
+    original = simpy.Environment.process
+
+    def counting(self, generator):
+        started.append(generator.__name__)
+        return original(self, generator)
+
+    monkeypatch.setattr(simpy.Environment, "process", counting)
+    scenario = build(**{"population.n_users": 3000})
+    xsim.run(scenario)
+    assert sorted(started) == sorted(
+        ["_daily", "_campaign", "_campaign", "_retraining", "_insurer_cycle"]
+    )
