@@ -1,22 +1,28 @@
 """xsim: simulate a course-platform x insurer partnership and analyse its A/B tests.
 
-Library entry point: ``xsim.run(xsim.load_scenario(path))`` returns a `RunResult`.
+Library entry point: ``xsim.run(xsim.load_scenario(path))`` returns a `RunResult`. The
+names below load lazily, so importing a plug-in family (``xsim.estimators.effects``) does not
+pull in the engine.
 """
+
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-from xsim.errors import InputError, XsimError  # noqa: E402
-from xsim.runner import RunResult, run  # noqa: E402
-from xsim.scenario import Scenario  # noqa: E402
-from xsim.scenario_io import load_scenario, parse_scenario  # noqa: E402
+_LAZY = {
+    "InputError": "xsim.errors",
+    "XsimError": "xsim.errors",
+    "RunResult": "xsim.runner",
+    "run": "xsim.runner",
+    "Scenario": "xsim.scenario",
+    "load_scenario": "xsim.scenario_io",
+    "parse_scenario": "xsim.scenario_io",
+}
 
-__all__ = [
-    "InputError",
-    "RunResult",
-    "Scenario",
-    "XsimError",
-    "__version__",
-    "load_scenario",
-    "parse_scenario",
-    "run",
-]
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'xsim' has no attribute {name!r}")

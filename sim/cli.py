@@ -15,11 +15,19 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from xsim import __version__
+from xsim.cli_analyze import analyze_command
 from xsim.errors import InputError, XsimError
-from xsim.reports.console import arm_table
+from xsim.reports.console import arm_table, effects_table
 from xsim.rundir import default_run_dir, staging, write_run
 from xsim.runner import run as run_scenario
 from xsim.runner import run_notes
@@ -33,6 +41,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
+if not console.is_terminal:
+    console = Console(width=160)  # piped output: keep table rows on one line
 err_console = Console(stderr=True, soft_wrap=True)
 
 ScenarioPath = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
@@ -75,32 +85,41 @@ def run(
     spec = load_scenario(scenario, overrides)
     final = out if out is not None else default_run_dir(spec)
     with staging(final) as folder:
-        with _day_progress(spec.horizon_days, quiet) as advance:
-            result = run_scenario(spec, workdir=folder, progress=advance)
+        with _progress_bars(quiet) as progress:
+            result = run_scenario(spec, workdir=folder, progress=progress)
         write_run(result, folder, command=["xsim", *sys.argv[1:]])
     console.print(arm_table(result))
-    for i, note in enumerate(run_notes(result), 1):
+    console.print(effects_table(result.effects))
+    for i, note in enumerate(run_notes(result) + result.effects.notes, 1):
         console.print(f"[dim][{i}] {note}[/]", highlight=False)
     console.print(f"Run folder: [bold]{final}[/]", highlight=False)
 
 
-class _day_progress:
-    """Rich progress bar over simulated days; a no-op when quiet or not a terminal."""
+_TASK_LABELS = {"simulate": "simulating days", "truth": "twin worlds (truth)"}
 
-    def __init__(self, total_days: int, quiet: bool):
-        self.total, self.quiet = total_days, quiet or not console.is_terminal
+
+class _progress_bars:
+    """Rich progress bars, one per task the runner reports; silent when quiet or piped."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet or not console.is_terminal
         self.bar: Progress | None = None
+        self.tasks: dict[str, int] = {}
 
-    def __enter__(self) -> Callable[[int], None]:
+    def __enter__(self):
         if self.quiet:
-            return lambda days: None
+            return None
         self.bar = Progress(
-            TextColumn("simulating"), BarColumn(), TextColumn("day {task.completed}/{task.total}"),
+            TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True,
         )  # fmt: skip
         self.bar.start()
-        task = self.bar.add_task("sim", total=self.total)
-        return lambda days: self.bar.update(task, completed=days)
+        return self.update
+
+    def update(self, task: str, done: int, total: int) -> None:
+        if task not in self.tasks:
+            self.tasks[task] = self.bar.add_task(_TASK_LABELS.get(task, task), total=total)
+        self.bar.update(self.tasks[task], completed=done)
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:
@@ -147,6 +166,16 @@ def init(
         raise InputError(f"{path}: already exists (use --force to overwrite)")
     path.write_text(example_scenario_text(), encoding="utf-8")
     console.print(f"wrote {path}; run it with: xsim run {path}")
+
+
+@app.command("analyze")
+@handles_errors
+@wraps(analyze_command)
+def analyze_cmd(*args, **kwargs) -> None:
+    result = analyze_command(*args, **kwargs)
+    console.print(effects_table(result))
+    for i, note in enumerate(result.notes, 1):
+        console.print(f"[dim][{i}] {note}[/]", highlight=False)
 
 
 @app.callback(invoke_without_command=True)

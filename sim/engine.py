@@ -13,7 +13,7 @@ Processes and their place within a day (time is in days; fractions order same-da
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import simpy
@@ -31,6 +31,19 @@ CAMPAIGN, RETRAIN, CLAIMS, INSURER, SNAPSHOT = 0.5, 0.6, 0.7, 0.8, 0.9
 _DAYS_PER_MONTH = 30
 
 
+@dataclass(frozen=True)
+class WorldInputs:
+    """What every world of a run shares: the scenario, the people, the courses, the seed tree
+    and the insurer's expected claim cost per product and user (from its risk model)."""
+
+    scenario: Scenario
+    population: Population
+    catalogue: CourseCatalogue
+    streams: RandomStreams
+    expected_claim_cost: np.ndarray
+    initial_holders: list[np.ndarray]  # per product: users insured at t=0
+
+
 @dataclass
 class WorldResult:
     """What a finished world hands to metrics: final state and daily per-arm snapshots."""
@@ -45,11 +58,14 @@ class Engine:
     """Runs one world: ``arm`` gives each user's arm code (a twin world passes one code for
     all). Reads the scenario, writes only to its `WorldState` and the `EventLog`."""
 
-    def __init__(self, scenario: Scenario, population: Population, catalogue: CourseCatalogue,
-                 arm: np.ndarray, streams: RandomStreams, log: EventLog,
+    def __init__(self, inputs: WorldInputs, arm: np.ndarray, log: EventLog,
                  progress: Callable[[int], None] | None = None):  # fmt: skip
+        scenario, population, catalogue = inputs.scenario, inputs.population, inputs.catalogue
         self.scenario, self.pop, self.cat, self.arm = scenario, population, catalogue, arm
-        self.streams, self.log, self.progress = streams, log, progress
+        self.streams, self.log, self.progress = inputs.streams, log, progress
+        self.expected_claim_cost = inputs.expected_claim_cost
+        self.initial_holders = inputs.initial_holders
+        streams = inputs.streams
         self.state = WorldState.initial(scenario, population, catalogue)
         self.platform = Platform(scenario, population, catalogue, arm, streams, log)
         self.insurer = Insurer(scenario, population, arm, streams, log)
@@ -61,6 +77,7 @@ class Engine:
 
     def run(self) -> WorldResult:
         env = self.env
+        self.insurer.write_initial_policies(self.state, self.initial_holders)
         env.process(self._daily())
         for arm_code, arm in enumerate(self.scenario.arms.values()):
             if arm.strategy.kind != "none" and np.any(self.arm == arm_code):
@@ -94,14 +111,14 @@ class Engine:
         users = np.flatnonzero(self.arm == arm_code)
         end = warmup + (strategy.end_day if strategy.end_day is not None else self.horizon)
         call = 0
-        while self.env.now < min(end, self.horizon):
+        while self.env.now < min(end, self.horizon) and self._budget_left(arm_code, strategy) > 0:
             day = int(self.env.now)
             rng = self.streams.generator("strategies", arm_code, call)
-            offers = strategy.decide(self._view(day, users), rng)
-            self._apply(day, arm_code, offers)
+            view = self._view(day, users, arm_code, strategy)
+            self._apply(day, arm_code, strategy, strategy.decide(view, rng))
             call += 1
             yield self.env.timeout(strategy.every_days)
-        self.state.course_discount[arm_code] = 0.0
+        self.state.arms.reset(arm_code, self.cat)
 
     def _retraining(self):
         every = self.scenario.recommender.retrain_every_days
@@ -129,38 +146,78 @@ class Engine:
     def _settle(self, batch: ClaimBatch) -> None:
         self.insurer.settle(self.state, self.env.now, batch)
 
-    def _apply(self, day: int, arm_code: int, offers: Offers) -> None:
+    def _apply(self, day: int, arm: int, strategy, offers: Offers) -> None:
+        settings = self.state.arms
+        settings.payer[arm] = offers.payer
+        if offers.fixed_cost > 0:
+            self.log.append(
+                "fixed_cost", day, -1, arm, amount=offers.fixed_cost, payer=offers.payer
+            )
+            settings.spent[arm] += offers.fixed_cost
         if offers.course_discount is not None:
-            self.state.course_discount[arm_code] = offers.course_discount
-            self.state.course_discount_payer[arm_code] = offers.payer
+            settings.course_discount[arm] = offers.course_discount
+        if offers.launched_courses is not None:
+            settings.course_visible[arm, offers.launched_courses] = True
+        if offers.pinned_course is not None:
+            settings.pinned_course[arm] = offers.pinned_course
+        if offers.slot_users is not None:
+            self.state.slot_reserved[self.arm == arm] = False
+            self.state.slot_reserved[offers.slot_users[self.arm[offers.slot_users] == arm]] = True
+        if offers.share_boost is not None:
+            settings.share_boost[arm] = offers.share_boost
+            settings.share_reward[arm] = offers.share_reward
         if len(offers):
-            self.insurer.deliver(self.state, day, arm_code, offers)
+            self.insurer.deliver(self.state, day, arm, self._affordable(arm, strategy, offers))
+
+    def _budget_left(self, arm: int, strategy) -> float:
+        if strategy.budget is None:
+            return float("inf")
+        return strategy.budget - self.state.arms.spent[arm]
+
+    def _affordable(self, arm: int, strategy, offers: Offers) -> Offers:
+        """Keep the strategy's first contacts up to its remaining budget (order = priority)."""
+        cost = np.array([c.cost_per_send for c in self.scenario.channels.values()])[offers.channel]
+        within = np.cumsum(cost) <= self._budget_left(arm, strategy)
+        if within.all():
+            return offers
+        return replace(offers, users=offers.users[within], product=offers.product[within],
+                       channel=offers.channel[within], discount=offers.discount[within],
+                       message=offers.message[within])  # fmt: skip
 
     def _remember_purchases(self, day: int) -> None:
         bought = self.state.purchased_today_item
         row = day % len(self.recent_purchases)
         self.recent_purchases[row] = np.bincount(bought[bought >= 0], minlength=self.cat.n_courses)
 
-    def _view(self, day: int, arm_users: np.ndarray) -> WorldView:
-        s, scenario = self.state, self.scenario
+    def _view(self, day: int, arm_users: np.ndarray, arm: int, strategy) -> WorldView:
+        s, scenario, pop = self.state, self.scenario, self.pop
         return WorldView(
             day=day,
             experiment_day=day - scenario.experiment.warmup_days,
-            n_users=self.pop.n_users,
+            n_users=pop.n_users,
             arm_users=read_only(arm_users),
             active=read_only(s.active),
-            consent_data_sharing=read_only(self.pop.consent_data_sharing),
-            segment=read_only(self.pop.segment),
+            consent_data_sharing=read_only(pop.consent_data_sharing),
+            segment=read_only(pop.segment),
             engagement=read_only(s.engagement),
-            insurance_awareness=read_only(s.awareness),
             last_purchase_day=read_only(s.last_purchase_day),
             purchased_today_item=read_only(s.purchased_today_item),
             holds_product=read_only(s.holder >= 0),
             course_topic=read_only(self.cat.topic),
             course_price=read_only(self.cat.price),
+            visited_today=read_only(s.visited_today),
+            shared_today=read_only(s.shared_today),
+            friends=pop.friends,
+            expected_claim_cost=read_only(self.expected_claim_cost),
+            purchase_propensity=read_only(_percentile(s.engagement)),
+            partner_course=self.cat.partner_of_arm.get(arm, -1),
+            budget_left=self._budget_left(arm, strategy),
             products=tuple(scenario.insurer.products),
             channels=tuple(scenario.channels),
             topics=self.cat.topic_names,
+            segments=pop.segment_names,
+            premium_per_year=tuple(p.premium_per_year for p in scenario.insurer.products.values()),
+            cost_per_send=tuple(c.cost_per_send for c in scenario.channels.values()),
         )
 
     def _snapshot(self, day: int, visitors: np.ndarray) -> None:
@@ -179,3 +236,11 @@ class Engine:
                                    "visits": int(visits[code]),
                                    "mean_engagement": engagement[code] / users[code],
                                    "insured_users": int(insured[code])})  # fmt: skip
+
+
+def _percentile(values: np.ndarray) -> np.ndarray:
+    """Rank of each value in [0, 1] (ties share the lower rank)."""
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    return ranks / max(len(values) - 1, 1)

@@ -14,13 +14,27 @@ from scipy.special import expit, logit
 
 from xsim.eventlog import EventLog
 from xsim.population import Population
-from xsim.protocols import Offers
+from xsim.protocols import MESSAGES, Offers
 from xsim.rng import RandomStreams
 from xsim.scenario import Scenario
 from xsim.state import WorldState
 
 DAYS_PER_YEAR = 365.0
 _AWARENESS_PER_OPEN = 0.03
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One batch of contacts: through which channel, carrying what, about which product."""
+
+    channel: int
+    message: str
+    product: int
+    payer: str
+
+    @property
+    def sells(self) -> bool:
+        return self.message in ("quote", "referral")
 
 
 @dataclass(frozen=True)
@@ -48,41 +62,64 @@ class Insurer:
 
     # --- offers -------------------------------------------------------------------------
     def deliver(self, state: WorldState, day: int, arm: int, offers: Offers) -> None:
-        """Send a strategy's quotes: filter, cost, open, click, take up, write policies."""
-        for channel in np.unique(offers.channel):
-            for product in np.unique(offers.product[offers.channel == channel]):
-                sel = (offers.channel == channel) & (offers.product == product)
-                self._deliver_one(state, day, arm, int(channel), int(product), offers, sel)
+        """Send a strategy's contacts, one batch per (channel, message, product)."""
+        keys = np.stack([offers.channel, offers.message, offers.product], axis=1)
+        for channel, message, product in np.unique(keys, axis=0):
+            sel = (offers.channel == channel) & (offers.message == message)
+            sel &= offers.product == product
+            batch = Contact(int(channel), MESSAGES[message], int(product), offers.payer)
+            discount = float(offers.discount[sel][0])
+            self._deliver_one(state, day, arm, batch, np.unique(offers.users[sel]), discount)
 
-    def _deliver_one(self, state, day, arm, channel, product, offers, sel) -> None:
-        users = np.unique(offers.users[sel])
-        discount = float(offers.discount[sel][0]) if len(users) else 0.0
-        users = self._reachable(state, users, arm, channel, product)
+    def _deliver_one(self, state, day, arm, batch: Contact, users, discount: float) -> None:
+        channel, product = batch.channel, batch.product
+        users = self._reachable(state, users, arm, channel, product if batch.sells else -1)
         if len(users) == 0:
             return
         ch = self.channels[channel]
-        self.log.append(
-            "contact", day, users, arm, product, channel, ch.cost_per_send, offers.payer
-        )
+        self.log.append("contact", day, users, arm, product, channel, ch.cost_per_send, batch.payer)
+        state.arms.spent[arm] += ch.cost_per_send * len(users)
         state.week_contacts[channel, users] += 1
         fatigue_before = state.fatigue[users].copy()
         state.fatigue[users] += ch.fatigue_per_send
-        sub = channel * len(self.products) + product
+        sub = (channel * len(MESSAGES) + MESSAGES.index(batch.message)) * 64 + max(product, 0)
         n = self.pop.n_users
-        opened = self.streams.uniforms("open", day, n, sub)[users] < ch.open_rate * np.exp(
-            -ch.fatigue_open_effect * fatigue_before
-        )
+        p_open = ch.open_rate * np.exp(-ch.fatigue_open_effect * fatigue_before)
+        opened = self.streams.uniforms("open", day, n, sub)[users] < p_open
         self._unsubscribe(state, day, arm, users, channel, fatigue_before, sub)
         readers = users[opened]
         self.log.append("open", day, readers, arm, product, channel)
-        aware = state.awareness[readers]
-        state.awareness[readers] = aware + _AWARENESS_PER_OPEN * (1 - aware)
+        if batch.message == "service":  # service content works by being read, not clicked
+            self.log.append("service", day, readers, arm, product, channel)
+            _raise(state.trust, readers, self.scenario.insurer.trust_per_service_contact)
+            return
+        _raise(state.awareness, readers, _AWARENESS_PER_OPEN)
         clicked = readers[self.streams.uniforms("click", day, n, sub)[readers] < ch.click_rate]
         self.log.append("click", day, clicked, arm, product, channel)
-        self.log.append("quote", day, clicked, arm, product, channel, discount)
-        p_take = self.take_up_probability(state, clicked, product, discount)
-        buyers = clicked[self.streams.uniforms("take_up", day, n, sub)[clicked] < p_take]
-        self._write_policies(state, day, buyers, arm, product, channel, discount)
+        self._respond(state, day, arm, batch, clicked, discount, sub)
+
+    def _respond(self, state, day, arm, batch: Contact, clicked, discount, sub) -> None:
+        """What a click does: quotes (and referrals) may sell; lectures are attended."""
+        spec = self.scenario.insurer
+        if batch.message == "lecture":
+            self.log.append("attend", day, clicked, arm, -1, batch.channel)
+            _raise(state.awareness, clicked, spec.awareness_per_lecture)
+            _raise(state.trust, clicked, spec.trust_per_lecture)
+            if batch.product < 0:
+                return
+            clicked = clicked[state.holder[batch.product, clicked] < 0]
+        self.log.append("quote", day, clicked, arm, batch.product, batch.channel, discount)
+        p_take = self.take_up_probability(state, clicked, batch.product, discount)
+        u = self.streams.uniforms("take_up", day, self.pop.n_users, sub)[clicked]
+        buyers = clicked[u < p_take]
+        self._write_policies(state, day, buyers, arm, batch.product, batch.channel, discount)
+
+    def write_initial_policies(self, state: WorldState, holders: list[np.ndarray]) -> None:
+        """Policies platform users already hold at t=0 (``holders[product]`` lists users)."""
+        for product, users in enumerate(holders):
+            arms = self.arm[users]
+            for arm in np.unique(arms):
+                self._write_policies(state, 0, users[arms == arm], int(arm), product, -1, 0.0)
 
     def _reachable(self, state, users, arm, channel, product) -> np.ndarray:
         """Users the channel may contact: in the arm, active, opted in, consenting when the
@@ -96,7 +133,8 @@ class Insurer:
         if ch.needs_consent:
             ok &= self.pop.consent_data_sharing[users]
         ok &= state.week_contacts[channel, users] < ch.cap_per_week
-        ok &= state.holder[product, users] < 0
+        if product >= 0:
+            ok &= state.holder[product, users] < 0
         return users[ok]
 
     def _unsubscribe(self, state, day, arm, users, channel, fatigue, sub) -> None:
@@ -183,8 +221,7 @@ class Insurer:
         arms = self.arm[batch.users]
         self.log.append("claim_paid", day, batch.users, arms, -1, -1, batch.amounts,
                         "insurer", batch.claim_ids)  # fmt: skip
-        gain = self.scenario.insurer.trust_per_settled_claim
-        state.trust[batch.users] += gain * (1 - state.trust[batch.users])
+        _raise(state.trust, batch.users, self.scenario.insurer.trust_per_settled_claim)
 
     def lapse(self, state: WorldState, day: int) -> None:
         """Monthly lapse: each policy ends with its product's monthly hazard, less if trusted."""
@@ -196,6 +233,11 @@ class Insurer:
             ids = state.holder[product, leaving]
             state.holder[product, leaving] = -1
             self.log.append("lapse", day, leaving, self.arm[leaving], product, -1, 0.0, "none", ids)
+
+
+def _raise(level: np.ndarray, users: np.ndarray, step: float) -> None:
+    """Move a 0–1 state (awareness, trust) a share ``step`` of the way to 1."""
+    level[users] += step * (1 - level[users])
 
 
 def lognormal_ppf(u: np.ndarray, spec) -> np.ndarray:

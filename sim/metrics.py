@@ -25,6 +25,7 @@ class _Log:
     """The event log as numpy columns, with per-user and per-(day, arm) sums."""
 
     def __init__(self, table: pa.Table, n_users: int, warmup_days: int):
+        self.table = table
         self.kind = kind_codes(table)
         self.payer = payer_codes(table)
         self.day = table.column("day").to_numpy()
@@ -37,7 +38,7 @@ class _Log:
         self.post = self.day >= warmup_days
 
     def mask(self, kind: str, period: str = "post", payer: str | None = None) -> np.ndarray:
-        m = self.kind == _K[kind]
+        m = (self.kind == _K[kind]) & (self.user >= 0)
         if period == "post":
             m &= self.post
         elif period == "pre":
@@ -51,6 +52,17 @@ class _Log:
 
     def total(self, kind: str, period: str = "post", payer: str | None = None) -> np.ndarray:
         m = self.mask(kind, period, payer)
+        return np.bincount(self.user[m], weights=self.amount[m], minlength=self.n_users)
+
+    def _of_claims(self, kind: str, claim_ids: np.ndarray) -> np.ndarray:
+        """Events of ``kind`` (reporting, payment) that belong to the given claims."""
+        return self.mask(kind, "all") & np.isin(self.ref, claim_ids)
+
+    def count_of_claims(self, kind: str, claim_ids: np.ndarray) -> np.ndarray:
+        return np.bincount(self.user[self._of_claims(kind, claim_ids)], minlength=self.n_users)
+
+    def total_of_claims(self, kind: str, claim_ids: np.ndarray) -> np.ndarray:
+        m = self._of_claims(kind, claim_ids)
         return np.bincount(self.user[m], weights=self.amount[m], minlength=self.n_users)
 
 
@@ -74,6 +86,7 @@ def user_table(scenario: Scenario, population: Population, arm: np.ndarray,
         }
     )
     frame = frame.assign(**_platform_columns(log, world), **_offer_columns(log))
+    frame = frame.assign(**_fixed_cost_columns(log, arm, len(scenario.arms)))
     frame = frame.assign(**_insurance_columns(scenario, log))
     return frame.assign(**_money_columns(frame))
 
@@ -108,14 +121,30 @@ def _offer_columns(log: _Log) -> dict[str, np.ndarray]:
         "contact_cost_insurer": log.total("contact", payer="insurer"),
         "discount_platform": log.total("discount", payer="platform"),
         "discount_insurer": log.total("discount", payer="insurer"),
+        "reward_platform": log.total("reward", payer="platform"),
+        "reward_insurer": log.total("reward", payer="insurer"),
+        "lectures_attended": log.count("attend"),
+        "service_contacts": log.count("service"),
     }
+
+
+def _fixed_cost_columns(log: _Log, arm: np.ndarray, n_arms: int) -> dict[str, np.ndarray]:
+    """One-off partnership costs, shared equally by the users of the arm that incurred them."""
+    arm_size = np.maximum(np.bincount(arm, minlength=n_arms), 1)
+    columns = {}
+    for payer in ("platform", "insurer"):
+        m = (log.kind == _K["fixed_cost"]) & (log.payer == _P[payer])
+        per_arm = np.bincount(log.arm[m], weights=log.amount[m], minlength=n_arms)
+        columns[f"fixed_cost_{payer}"] = (per_arm / arm_size)[arm]
+    return columns
 
 
 def _insurance_columns(scenario: Scenario, log: _Log) -> dict[str, np.ndarray]:
     policies = log.count("policy")
     earned, commission = _earned_premium(scenario, log)
     incurred = log.total("claim")
-    reported = log.total("claim_reported")
+    post_claims = log.ref[log.mask("claim")]
+    reported = log.total_of_claims("claim_reported", post_claims)
     return {
         "policies": policies,
         "policy_conversion": (policies > 0).astype(np.int8),
@@ -126,8 +155,9 @@ def _insurance_columns(scenario: Scenario, log: _Log) -> dict[str, np.ndarray]:
         "claims": log.count("claim"),
         "claims_incurred": incurred,
         "claims_reported": reported,
-        "claims_paid": log.total("claim_paid"),
-        "claims_ibnr_count": log.count("claim") - log.count("claim_reported"),
+        "claims_paid": log.total_of_claims("claim_paid", post_claims),
+        "claims_ibnr_count": log.count("claim")
+        - log.count_of_claims("claim_reported", post_claims),
         "claims_ibnr": incurred - reported,
     }
 
@@ -140,7 +170,9 @@ def _earned_premium(scenario: Scenario, log: _Log) -> tuple[np.ndarray, np.ndarr
     lapsed = log.mask("lapse", "all")
     position = np.searchsorted(ids, log.ref[lapsed])  # policy ids are issued in order
     end[position] = log.day[lapsed]
-    earned = log.amount[sold] * (end - log.day[sold]) / DAYS_PER_YEAR
+    # only exposure inside the experiment period counts, also for policies held at t=0
+    start = np.maximum(log.day[sold], scenario.experiment.warmup_days)
+    earned = log.amount[sold] * np.maximum(end - start, 0) / DAYS_PER_YEAR
     rates = np.array([p.commission for p in scenario.insurer.products.values()])
     commission = earned * rates[log.item[sold]]
     users = log.user[sold]
@@ -152,8 +184,13 @@ def _earned_premium(scenario: Scenario, log: _Log) -> tuple[np.ndarray, np.ndarr
 
 
 def _money_columns(f: pd.DataFrame) -> dict[str, pd.Series]:
-    platform_cost = f.contact_cost_platform + f.discount_platform
-    insurer_cost = f.contact_cost_insurer + f.discount_insurer + f.commission
+    platform_cost = (
+        f.contact_cost_platform + f.discount_platform + f.reward_platform + f.fixed_cost_platform
+    )
+    insurer_cost = (
+        f.contact_cost_insurer + f.discount_insurer + f.reward_insurer + f.fixed_cost_insurer
+        + f.commission
+    )  # fmt: skip
     return {
         "platform_net_revenue": f.course_revenue + f.commission - platform_cost,
         "insurer_margin": f.premium_earned - f.claims_incurred - insurer_cost,
@@ -166,7 +203,7 @@ def daily_table(scenario: Scenario, world: WorldResult, table: pa.Table) -> pd.D
     n_arms = len(scenario.arms)
     size = scenario.horizon_days * n_arms
     key = np.floor(log.day).astype(np.int64) * n_arms + log.arm
-    inside = key < size
+    inside = (key < size) & (log.user >= 0)
 
     def per_day(kind: str, money: bool = False) -> np.ndarray:
         m = inside & (log.kind == _K[kind])

@@ -22,7 +22,9 @@ _MAX_VISIT_PROBABILITY = 0.95
 
 
 class PopularitySlates:
-    """Slates from recent purchase counts: the same ranking for everyone, owned courses skipped.
+    """Slates from recent purchase counts: one ranking for everyone, then per user the courses
+    they may see (not owned, visible in their arm), the arm's pinned course first, and the last
+    slot given up where an insurance slot is reserved (item -1 marks an empty slot).
 
     ``retrain`` is called by the engine's retraining process with the purchase counts the
     platform observed over its window.
@@ -35,12 +37,28 @@ class PopularitySlates:
     def retrain(self, purchase_counts: np.ndarray) -> None:
         self.ranking = np.argsort(-purchase_counts, kind="stable")
 
-    def top_k(self, users: np.ndarray, owned) -> np.ndarray:
+    def top_k(self, users: np.ndarray, arms: np.ndarray, state: WorldState) -> np.ndarray:
         k = self.slate_size
         candidates = self.ranking[: min(len(self.ranking), 3 * k + 16)]
-        is_owned = owned.contains(users[:, None], candidates[None, :])
-        order = np.argsort(is_owned, axis=1, kind="stable")[:, :k]
-        return candidates[order]
+        hidden = ~state.arms.course_visible[arms[:, None], candidates[None, :]]
+        blocked = hidden | state.owned.contains(users[:, None], candidates[None, :])
+        order = np.argsort(blocked, axis=1, kind="stable")[:, :k]
+        slate = np.where(np.take_along_axis(blocked, order, 1), -1, candidates[order])
+        slate = self._pin(slate, users, arms, state)
+        slate[state.slot_reserved[users], k - 1] = -1
+        return slate
+
+    @staticmethod
+    def _pin(slate: np.ndarray, users: np.ndarray, arms: np.ndarray, state) -> np.ndarray:
+        pinned = state.arms.pinned_course[arms]
+        rows = np.flatnonzero(pinned >= 0)
+        rows = rows[~state.owned.contains(users[rows], pinned[rows])]
+        if len(rows):
+            rest = slate[rows]
+            rest = np.where(rest == pinned[rows, None], -1, rest)  # no duplicate of the pin
+            keep = np.argsort(rest == -1, axis=1, kind="stable")[:, :-1]
+            slate[rows] = np.column_stack([pinned[rows], np.take_along_axis(rest, keep, 1)])
+        return slate
 
 
 class Platform:
@@ -92,6 +110,8 @@ class Platform:
         )
         u = self.streams.uniforms("visit", day, len(p))
         visitors = np.flatnonzero(state.active & (u < np.minimum(p, _MAX_VISIT_PROBABILITY)))
+        state.visited_today[:] = False
+        state.visited_today[visitors] = True
         state.engagement[visitors] += 1.0
         state.last_visit_day[visitors] = day
         counter = state.visits_pre if day < self.warmup_days else state.visits
@@ -104,11 +124,12 @@ class Platform:
         """Multinomial logit over the slate plus a no-purchase option, with position bias."""
         if len(visitors) == 0:
             return visitors, visitors
-        slate = self.slates.top_k(visitors, state.owned)
-        price = self.cat.price[slate] * (
-            1 - state.course_discount[self.arm[visitors][:, None], slate]
-        )
-        utility = self._utility(visitors, slate, price)
+        arms = self.arm[visitors]
+        slate = self.slates.top_k(visitors, arms, state)
+        item = np.maximum(slate, 0)  # -1 marks an empty slot; it gets zero probability below
+        cut = state.arms.course_discount[arms[:, None], item]
+        utility = self._utility(visitors, item, self.cat.price[item] * (1 - cut))
+        utility = np.where(slate >= 0, utility, -np.inf)
         utility = np.concatenate(
             [np.full((len(visitors), 1), self.spec.no_purchase_utility), utility], axis=1
         )
@@ -119,10 +140,7 @@ class Platform:
         choice = (u[:, None] > cdf[:, :-1]).sum(axis=1)  # 0 = no purchase
         bought = choice > 0
         rows = np.flatnonzero(bought)
-        items = slate[rows, choice[rows] - 1]
-        owned = state.owned.contains(visitors[rows], items)  # rare: slate fell back to owned
-        rows, items = rows[~owned], items[~owned]
-        return visitors[rows], items
+        return visitors[rows], slate[rows, choice[rows] - 1]
 
     def _utility(self, users: np.ndarray, slate: np.ndarray, price: np.ndarray) -> np.ndarray:
         s = self.spec
@@ -136,16 +154,16 @@ class Platform:
             return
         arms = self.arm[buyers]
         list_price = self.cat.price[items]
-        cut = state.course_discount[arms, items]
-        self.log.append(
-            "purchase", day, buyers, arms, items, amount=list_price * (1 - cut), payer="user"
-        )
+        cut = state.arms.course_discount[arms, items]
+        paid = list_price * (1 - cut)
+        self.log.append("purchase", day, buyers, arms, items, amount=paid, payer="user")
         discounted = cut > 0
         for arm in np.unique(arms[discounted]):
             sel = discounted & (arms == arm)
-            payer = state.course_discount_payer[arm]
-            self.log.append("discount", day, buyers[sel], arm, items[sel],
-                            amount=(list_price * cut)[sel], payer=payer)  # fmt: skip
+            cost = (list_price * cut)[sel]
+            payer = state.arms.payer[arm]
+            self.log.append("discount", day, buyers[sel], arm, items[sel], amount=cost, payer=payer)
+            state.arms.spent[arm] += cost.sum()
         state.owned.add(buyers, items)
         state.engagement[buyers] += _PURCHASE_ENGAGEMENT
         state.last_purchase_day[buyers] = day
@@ -156,13 +174,28 @@ class Platform:
 
     def _word_of_mouth(self, state: WorldState, buyers: np.ndarray, day: int) -> None:
         u = self.streams.uniforms("share", day, self.pop.n_users)[buyers]
-        sharers = buyers[u < self.pop.social_activity[buyers]]
+        boost = state.arms.share_boost[self.arm[buyers]]
+        sharers = buyers[u < np.minimum(self.pop.social_activity[buyers] * boost, 1.0)]
+        state.shared_today[:] = False
         if len(sharers) == 0:
             return
-        self.log.append("share", day, sharers, self.arm[sharers])
+        state.shared_today[sharers] = True
+        arms = self.arm[sharers]
+        self.log.append("share", day, sharers, arms)
+        self._pay_rewards(state, sharers, arms, day)
         shared = np.zeros(self.pop.n_users, np.float32)
         shared[sharers] = 1.0
         state.buzz += self.pop.friends @ shared
+
+    def _pay_rewards(self, state: WorldState, sharers, arms, day: int) -> None:
+        reward = state.arms.share_reward[arms]
+        for arm in np.unique(arms[reward > 0]):
+            sel = arms == arm
+            amount = state.arms.share_reward[arm]
+            self.log.append(
+                "reward", day, sharers[sel], arm, amount=amount, payer=state.arms.payer[arm]
+            )
+            state.arms.spent[arm] += amount * sel.sum()
 
     def _churn(self, state: WorldState, day: int) -> None:
         s = self.spec

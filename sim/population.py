@@ -20,7 +20,10 @@ _CATALOGUE, _TRAITS, _GRAPH = 0, 1, 2
 
 @dataclass(frozen=True)
 class CourseCatalogue:
-    """Courses: topic code, list price, quality and latent item vector (n_courses × dims)."""
+    """Courses: topic code, list price, quality and latent item vector (n_courses × dims).
+
+    ``partner`` marks co-branded courses that strategies launch; they follow the regular ones
+    and stay hidden until launched. ``partner_of_arm`` maps an arm code to its course (-1)."""
 
     topic: np.ndarray
     price: np.ndarray
@@ -28,6 +31,8 @@ class CourseCatalogue:
     vector: np.ndarray
     topic_names: tuple[str, ...]
     topic_centroids: np.ndarray
+    partner: np.ndarray
+    partner_of_arm: dict[int, int]
 
     @property
     def n_courses(self) -> int:
@@ -63,7 +68,11 @@ class Population:
         return len(self.segment)
 
 
-def build_catalogue(spec: Catalogue, taste_dims: int, streams: RandomStreams) -> CourseCatalogue:
+def build_catalogue(
+    spec: Catalogue, taste_dims: int, streams: RandomStreams, partner_courses=()
+) -> CourseCatalogue:
+    """Regular courses from the scenario, then one co-branded course per entry of
+    ``partner_courses``: (arm code, topic, price, quality)."""
     rng = streams.generator("population", _CATALOGUE)
     n_topics = len(spec.topics)
     centroids = rng.standard_normal((n_topics, taste_dims))
@@ -73,6 +82,15 @@ def build_catalogue(spec: Catalogue, taste_dims: int, streams: RandomStreams) ->
     price = spec.price.median * np.exp(spec.price.sigma * rng.standard_normal(spec.n_courses))
     price = np.round(np.clip(price, spec.min_price, spec.max_price), 1)
     quality = spec.quality_sd * rng.standard_normal(spec.n_courses)
+    partner_of_arm = {}
+    for offset, (arm, topic_name, partner_price, partner_quality) in enumerate(partner_courses):
+        t = spec.topics.index(topic_name)
+        partner_of_arm[arm] = spec.n_courses + offset
+        topic = np.append(topic, t)
+        vector = np.vstack([vector, centroids[t]])
+        price = np.append(price, partner_price)
+        quality = np.append(quality, partner_quality)
+    partner = np.arange(len(price)) >= spec.n_courses
     return CourseCatalogue(
         topic=topic.astype(np.int16),
         price=price,
@@ -80,6 +98,8 @@ def build_catalogue(spec: Catalogue, taste_dims: int, streams: RandomStreams) ->
         vector=vector.astype(np.float32),
         topic_names=tuple(spec.topics),
         topic_centroids=centroids.astype(np.float32),
+        partner=partner,
+        partner_of_arm=partner_of_arm,
     )
 
 

@@ -19,28 +19,53 @@ def read_only(array: np.ndarray) -> np.ndarray:
     return view
 
 
+MESSAGES: tuple[str, ...] = ("quote", "lecture", "service", "referral")
+"""What a contact carries: an insurance quote, a lecture invitation, claims-service content, or
+a referral quote passed on by a friend. After a click, a quote (or referral) may be bought, a
+lecture is attended (awareness and trust rise), service content raises trust."""
+
+
 @dataclass(frozen=True)
 class Offers:
     """What a strategy decided at one call.
 
-    quotes: insurance quotes, one row per (user, product) with the channel that carries it and
-    the premium discount offered (0–0.9). ``course_discount`` (one value per course, or None to
-    leave prices as they are) sets the price cut the arm's users see in their slates until the
-    strategy's next call. ``payer`` says which partner pays contact costs and discounts.
+    Contacts, one row per (user, message): ``message`` codes index `MESSAGES`; quotes name a
+    ``product`` and a premium ``discount`` (0–0.9); every row names its ``channel``.
+
+    Directives for the strategy's arm, kept until the strategy's next call: ``course_discount``
+    (one price cut per course, None leaves prices as they are), ``launched_courses`` (co-branded
+    courses made visible to the arm), ``pinned_course`` (a course shown first in every slate,
+    -1 for none), ``slot_users`` (users whose slates give up their last
+    course slot to an insurance slot), ``share_boost`` (multiplier of the chance that a buyer
+    shares) with ``share_reward`` paid per share. ``fixed_cost`` is spent once at this call.
+    ``payer`` says which partner pays contacts, discounts, rewards and fixed costs.
     """
 
     users: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     product: np.ndarray = field(default_factory=lambda: np.empty(0, np.int16))
     channel: np.ndarray = field(default_factory=lambda: np.empty(0, np.int16))
     discount: np.ndarray = field(default_factory=lambda: np.empty(0, np.float64))
+    message: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
     course_discount: np.ndarray | None = None
+    launched_courses: np.ndarray | None = None
+    pinned_course: int | None = None
+    slot_users: np.ndarray | None = None
+    share_boost: float | None = None
+    share_reward: float = 0.0
+    fixed_cost: float = 0.0
     payer: str = "insurer"
 
     @classmethod
-    def quotes(
-        cls, users: np.ndarray, product: int, channel: int, discount: float, **kwargs
+    def contacts(
+        cls,
+        users: np.ndarray,
+        channel: int,
+        message: str = "quote",
+        product: int = -1,
+        discount: float = 0.0,
+        **directives,
     ) -> Offers:
-        """Quotes of one product through one channel at one discount to ``users``."""
+        """One message through one channel to ``users`` (a quote names product and discount)."""
         users = np.asarray(users, dtype=np.int64)
         n = len(users)
         return cls(
@@ -48,8 +73,14 @@ class Offers:
             product=np.full(n, product, np.int16),
             channel=np.full(n, channel, np.int16),
             discount=np.full(n, discount, np.float64),
-            **kwargs,
+            message=np.full(n, MESSAGES.index(message), np.int8),
+            **directives,
         )
+
+    @classmethod
+    def quotes(cls, users, product: int, channel: int, discount: float, **directives) -> Offers:
+        """Quotes of one product through one channel at one discount to ``users``."""
+        return cls.contacts(users, channel, "quote", product, discount, **directives)
 
     def __len__(self) -> int:
         return len(self.users)
@@ -72,15 +103,24 @@ class WorldView:
     consent_data_sharing: np.ndarray
     segment: np.ndarray
     engagement: np.ndarray
-    insurance_awareness: np.ndarray
     last_purchase_day: np.ndarray
     purchased_today_item: np.ndarray
     holds_product: np.ndarray  # (n_products, n_users) bool
     course_topic: np.ndarray  # topic code per course
     course_price: np.ndarray
+    visited_today: np.ndarray  # bool per user
+    shared_today: np.ndarray  # bool per user: shared a purchase with friends today
+    friends: object  # scipy.sparse CSR adjacency (read-only by contract)
+    expected_claim_cost: np.ndarray  # (n_products, n_users) per year, from the risk model
+    purchase_propensity: np.ndarray  # per user, the platform's interest score in [0, 1]
+    partner_course: int  # this arm's co-branded course (-1 if none)
+    budget_left: float  # what the strategy may still spend (inf without a budget)
     products: tuple[str, ...]
     channels: tuple[str, ...]
     topics: tuple[str, ...]
+    segments: tuple[str, ...]
+    premium_per_year: tuple[float, ...]
+    cost_per_send: tuple[float, ...]
 
 
 @runtime_checkable

@@ -67,6 +67,11 @@ def write_run(result: RunResult, folder: Path, command: list[str] | None = None)
     result.daily.to_parquet(folder / "daily.parquet", index=False)
     result.book.to_parquet(folder / "book.parquet", index=False)
     result.summary_table.to_csv(folder / "summary.csv")
+    result.effects.to_frame().to_csv(folder / "effects.csv", index=False)
+    (folder / "effects.json").write_text(result.effects.to_json(), encoding="utf-8")
+    if result.effects.truth is not None:
+        truth = json.dumps(result.effects.truth.to_dict(), indent=2, default=_json_number)
+        (folder / "truth.json").write_text(truth, encoding="utf-8")
     manifest = build_manifest(result, command)
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
@@ -87,6 +92,10 @@ def build_manifest(result: RunResult, command: list[str] | None = None) -> dict:
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command if command is not None else sys.argv,
     }
+
+
+def _json_number(value):
+    return None if value != value else float(value)  # NaN -> null
 
 
 def _version(name: str) -> str:

@@ -11,17 +11,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from xsim.engine import Engine
+from xsim.engine import Engine, WorldInputs
 from xsim.eventlog import EventLog
 from xsim.history import build_book
 from xsim.metrics import arm_summary, daily_table, user_table
 from xsim.population import assign_arms, build_catalogue, build_population
 from xsim.rng import RandomStreams
+from xsim.run_effects import RunEffects, estimate_effects
 from xsim.scenario import Scenario
+from xsim.truth import twin_world_truth
 
 EVENTS_FILE = "events.parquet"
+
+
+Progress = Callable[[str, int, int], None]  # (task, completed, total)
 
 
 @dataclass
@@ -33,6 +39,7 @@ class RunResult:
     daily: pd.DataFrame
     book: pd.DataFrame
     summary_table: pd.DataFrame
+    effects: RunEffects
     events_path: Path
     seed_entropy: int
     timings_seconds: dict[str, float] = field(default_factory=dict)
@@ -56,10 +63,13 @@ class RunResult:
 def run(
     scenario: Scenario,
     workdir: str | Path | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
-    """Simulate ``scenario``. The event log is streamed into ``workdir`` (a temporary folder
-    when None). ``progress(days_done)`` is called once per simulated day."""
+    """Simulate ``scenario``, estimate its effects and, when enabled, their truth.
+
+    The event log is streamed into ``workdir`` (a temporary folder when None).
+    ``progress(task, done, total)`` reports simulated days ('simulate') and twin worlds
+    ('truth')."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     temp = None
@@ -68,25 +78,81 @@ def run(
         workdir = temp.name
     events_path = Path(workdir) / EVENTS_FILE
     streams = RandomStreams(scenario.seed)
-    catalogue = build_catalogue(
-        scenario.platform.catalogue, scenario.population.taste_dims, streams
-    )
-    population = build_population(scenario, catalogue, streams)
+    inputs, book = prepare_world(scenario, streams)
+    population = inputs.population
     arm = assign_arms(population.n_users, [a.weight for a in scenario.arms.values()], streams)
-    book = build_book(scenario, catalogue, streams)
     timings["population"] = time.perf_counter() - clock
+    days = _tracker(progress, "simulate", scenario.horizon_days)
     with EventLog(events_path, scenario.outputs.event_chunk_rows) as log:
-        world = Engine(scenario, population, catalogue, arm, streams, log, progress).run()
+        world = Engine(inputs, arm, log, days).run()
     timings["simulate"] = time.perf_counter() - clock - timings["population"]
     table = log.read()
     users = user_table(scenario, population, arm, world, table)
     daily = daily_table(scenario, world, table)
     summary = arm_summary(users, list(scenario.arms))
     timings["metrics"] = time.perf_counter() - clock - sum(timings.values())
+    truth = None
+    if scenario.analysis.truth and population.n_users <= scenario.analysis.truth_max_users:
+        worlds = _tracker(progress, "truth", len(scenario.arms))
+        analysis = scenario.analysis
+        specs = [*analysis.metrics, *(g.metric for g in analysis.guardrails)]
+        metrics = list(dict.fromkeys(m.rsplit(":", 1)[0] for m in specs))
+        truth = twin_world_truth(inputs, metrics, worlds)
+        timings["truth"] = time.perf_counter() - clock - sum(timings.values())
+    effects = estimate_effects(users, scenario, truth)
+    timings["effects"] = time.perf_counter() - clock - sum(timings.values())
     return RunResult(
-        scenario, users, daily, book, summary, events_path, streams.entropy,
+        scenario, users, daily, book, summary, effects, events_path, streams.entropy,
         timings, log.n_rows, temp,
     )  # fmt: skip
+
+
+def prepare_world(scenario: Scenario, streams: RandomStreams) -> tuple[WorldInputs, pd.DataFrame]:
+    """Catalogue (with the strategies' co-branded courses), population, historical book and
+    the insurer's expected claim costs."""
+    partner_courses = [
+        (code, *arm.strategy.partner_course())
+        for code, arm in enumerate(scenario.arms.values())
+        if arm.strategy.partner_course() is not None
+    ]
+    catalogue = build_catalogue(
+        scenario.platform.catalogue, scenario.population.taste_dims, streams, partner_courses
+    )
+    population = build_population(scenario, catalogue, streams)
+    book = build_book(scenario, catalogue, streams)
+    costs = book_claim_cost(scenario, book, population.n_users)
+    holders = initial_holders(scenario, population, streams)
+    return WorldInputs(scenario, population, catalogue, streams, costs, holders), book
+
+
+def initial_holders(scenario: Scenario, population, streams: RandomStreams) -> list[np.ndarray]:
+    """Platform users who already hold each product at t=0; need makes holding likelier."""
+    rng = streams.generator("history", 1)
+    weight = np.exp(0.5 * population.insurance_need)
+    weight /= weight.mean()
+    holders = []
+    for product in scenario.insurer.products.values():
+        p = np.minimum(product.initial_holders_share * weight, 1.0)
+        holders.append(np.flatnonzero(rng.random(population.n_users) < p))
+    return holders
+
+
+def book_claim_cost(scenario: Scenario, book: pd.DataFrame, n_users: int) -> np.ndarray:
+    """Expected claim cost per year of each product, from the book's experience (the same for
+    every user until a risk model is fitted): claims paid per exposure year."""
+    costs = np.zeros((len(scenario.insurer.products), n_users), np.float32)
+    for code, (name, product) in enumerate(scenario.insurer.products.items()):
+        rows = book[book["product"] == name]
+        exposure = rows.exposure_years.sum()
+        fallback = product.claim_frequency_per_year * product.severity.mean
+        costs[code] = rows.claim_amount.sum() / exposure if exposure > 0 else fallback
+    return costs
+
+
+def _tracker(progress: Progress | None, task: str, total: int) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    return lambda done: progress(task, done, total)
 
 
 def run_notes(result: RunResult) -> list[str]:

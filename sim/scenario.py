@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from xsim.columns import OUTCOMES, USER_COLUMNS, metric_columns
 from xsim.strategies import StrategySpec
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -138,6 +139,9 @@ class Product(Strict):
     reporting_delay_days: LogNormal = LogNormal(median=15, sigma=1.0)
     settlement_delay_days: LogNormal = LogNormal(median=20, sigma=0.7)
     lapse_probability_per_month: Probability = 0.02
+    initial_holders_share: Probability = Field(
+        0.0, description="share of platform users holding the product at t=0"
+    )
 
 
 class PurchaseModel(Strict):
@@ -158,11 +162,14 @@ class HistoricalBook(Strict):
 
 
 class InsurerSpec(Strict):
-    products: dict[str, Product] = Field(min_length=1)
+    products: dict[str, Product] = Field(min_length=1, max_length=64)
     purchase_model: PurchaseModel = PurchaseModel()
     historical_book: HistoricalBook = HistoricalBook()
     initial_trust: Probability = 0.5
     trust_per_settled_claim: Probability = 0.1
+    awareness_per_lecture: Probability = 0.3
+    trust_per_lecture: Probability = 0.15
+    trust_per_service_contact: Probability = 0.2
 
 
 class Channel(Strict):
@@ -182,23 +189,26 @@ class Channel(Strict):
 
 
 def default_channels() -> dict[str, Channel]:
+    """Channels every scenario has unless it redefines them (ballpark industry rates)."""
     return {
         "email": Channel(cost_per_send=0.02, open_rate=0.2, click_rate=0.15, opt_in="email"),
         "push": Channel(
-            cost_per_send=0.005,
-            open_rate=0.08,
-            click_rate=0.3,
-            fatigue_per_send=0.15,
+            cost_per_send=0.005, open_rate=0.08, click_rate=0.3, fatigue_per_send=0.15,
             opt_in="push",
-        ),  # fmt: skip
+        ),
         "bundle": Channel(
-            open_rate=1.0,
-            click_rate=0.3,
-            unsubscribe_rate=0.0,
-            fatigue_per_send=0.0,
+            open_rate=1.0, click_rate=0.3, unsubscribe_rate=0.0, fatigue_per_send=0.0,
             cap_per_week=7,
-        ),  # fmt: skip
-    }
+        ),
+        "in_app": Channel(
+            open_rate=1.0, click_rate=0.03, unsubscribe_rate=0.0, fatigue_per_send=0.02,
+            cap_per_week=7,
+        ),
+        "social": Channel(
+            open_rate=0.5, click_rate=0.2, unsubscribe_rate=0.0, fatigue_per_send=0.05,
+            cap_per_week=3,
+        ),
+    }  # fmt: skip
 
 
 class ExperimentSpec(Strict):
@@ -218,6 +228,50 @@ class RecommenderSpec(Strict):
     retrain_every_days: int = Field(7, ge=1)
 
 
+class GuardrailSpec(Strict):
+    """A metric the strategy must not worsen by more than ``margin`` (non-inferiority).
+
+    ``relative``: the margin is a share of the control mean (0.05 = 5 %)."""
+
+    metric: str
+    margin: float = Field(gt=0.0)
+    relative: bool = True
+
+
+class AnalysisSpec(Strict):
+    """How the experiment is analysed: metrics (user-table columns, ``name[:kind]`` or
+    ``numerator/denominator``), pre-period covariates per metric, guardrails, alpha and the
+    multiple-testing correction over metrics x arms. ``truth`` runs twin worlds for the true
+    effects when the population has at most ``truth_max_users`` users."""
+
+    primary: str = "policy_conversion"
+    metrics: list[str] = Field(
+        default_factory=lambda: [
+            "course_conversion",
+            "course_revenue",
+            "policy_conversion",
+            "premium_earned",
+            "platform_net_revenue",
+            "insurer_margin",
+        ],  # fmt: skip
+        min_length=1,
+    )
+    covariates: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            "course_conversion": ["purchases_pre", "visits_pre"],
+            "course_revenue": ["course_revenue_pre", "visits_pre"],
+            "platform_net_revenue": ["course_revenue_pre", "visits_pre"],
+        }
+    )
+    guardrails: list[GuardrailSpec] = Field(
+        default_factory=lambda: [GuardrailSpec(metric="churned", margin=0.05)]
+    )
+    alpha: float = Field(0.05, gt=0.0, lt=0.5)
+    correction: Literal["holm", "bh", "none"] = "holm"
+    truth: bool = True
+    truth_max_users: int = Field(200_000, ge=0)
+
+
 class OutputSpec(Strict):
     log_visits: bool = False
     event_chunk_rows: int = Field(1_000_000, ge=1000)
@@ -235,6 +289,7 @@ class Scenario(Strict):
     experiment: ExperimentSpec = ExperimentSpec()
     arms: dict[str, Arm] = Field(min_length=1)
     recommender: RecommenderSpec = RecommenderSpec()
+    analysis: AnalysisSpec = AnalysisSpec()
     outputs: OutputSpec = OutputSpec()
 
     @field_validator("channels", mode="before")
@@ -267,6 +322,7 @@ def cross_reference_problems(s: Scenario) -> list[str]:
         "products": set(s.insurer.products),
         "channels": set(s.channels),
         "topics": set(s.platform.catalogue.topics),
+        "segments": set(s.population.segments),
     }
     problems = []
     for arm_name, arm in s.arms.items():
@@ -293,6 +349,28 @@ def cross_reference_problems(s: Scenario) -> list[str]:
     if len(set(s.platform.catalogue.topics)) != len(s.platform.catalogue.topics):
         problems.append("platform.catalogue.topics: topics must be unique")
     problems += _correlation_problems(s.population.correlations)
+    problems += _analysis_problems(s.analysis)
+    return problems
+
+
+def _analysis_problems(a: AnalysisSpec) -> list[str]:
+    known = set(USER_COLUMNS)
+    problems = []
+    for i, spec in enumerate(a.metrics):
+        missing = [c for c in metric_columns(spec) if c not in OUTCOMES]
+        if missing:
+            problems.append(f"analysis.metrics.{i}: {missing[0]!r} is not an outcome column")
+    if metric_columns(a.primary)[0] not in OUTCOMES:
+        problems.append(f"analysis.primary: {a.primary!r} is not an outcome column")
+    for metric, columns in a.covariates.items():
+        for column in columns:
+            if column not in known:
+                problems.append(f"analysis.covariates.{metric}: unknown column {column!r}")
+    for i, guardrail in enumerate(a.guardrails):
+        if guardrail.metric not in OUTCOMES:
+            problems.append(
+                f"analysis.guardrails.{i}.metric: {guardrail.metric!r} is not an outcome"
+            )
     return problems
 
 

@@ -28,10 +28,45 @@ class OwnedCourses:
 
 
 @dataclass
+class ArmSettings:
+    """Per-arm directives of the strategies (arms × courses for prices and visibility) and
+    what each arm's strategy has spent so far."""
+
+    course_discount: np.ndarray
+    course_visible: np.ndarray
+    pinned_course: np.ndarray
+    share_boost: np.ndarray
+    share_reward: np.ndarray
+    payer: list[str]
+    spent: np.ndarray
+
+    @classmethod
+    def initial(cls, n_arms: int, catalogue: CourseCatalogue) -> ArmSettings:
+        visible = np.repeat(~catalogue.partner[None, :], n_arms, axis=0)
+        return cls(
+            course_discount=np.zeros((n_arms, catalogue.n_courses)),
+            course_visible=visible,
+            pinned_course=np.full(n_arms, -1),
+            share_boost=np.ones(n_arms),
+            share_reward=np.zeros(n_arms),
+            payer=["insurer"] * n_arms,
+            spent=np.zeros(n_arms),
+        )
+
+    def reset(self, arm: int, catalogue: CourseCatalogue) -> None:
+        """Back to business as usual when a strategy ends or runs out of budget."""
+        self.course_discount[arm] = 0.0
+        self.course_visible[arm] = ~catalogue.partner
+        self.pinned_course[arm] = -1
+        self.share_boost[arm] = 1.0
+        self.share_reward[arm] = 0.0
+
+
+@dataclass
 class WorldState:
     """Everything about users that changes during a run. Arrays have one entry per user,
-    except ``week_contacts`` (channels × users), ``holder`` (products × users, policy id or -1)
-    and ``course_discount`` (arms × courses, the price cut each arm's strategy set)."""
+    except ``week_contacts`` (channels × users) and ``holder`` (products × users, policy id or
+    -1). ``arms`` holds what each arm's strategy currently sets."""
 
     active: np.ndarray
     engagement: np.ndarray
@@ -46,8 +81,10 @@ class WorldState:
     push_opt_in: np.ndarray
     week_contacts: np.ndarray
     holder: np.ndarray
-    course_discount: np.ndarray
-    course_discount_payer: list[str]
+    visited_today: np.ndarray
+    shared_today: np.ndarray
+    slot_reserved: np.ndarray
+    arms: ArmSettings
     visits_pre: np.ndarray
     visits: np.ndarray
     owned: OwnedCourses
@@ -72,8 +109,10 @@ class WorldState:
             push_opt_in=population.push_opt_in.copy(),
             week_contacts=np.zeros((len(scenario.channels), n), np.int16),
             holder=np.full((len(scenario.insurer.products), n), -1, np.int32),
-            course_discount=np.zeros((len(scenario.arms), catalogue.n_courses)),
-            course_discount_payer=["none"] * len(scenario.arms),
+            visited_today=np.zeros(n, bool),
+            shared_today=np.zeros(n, bool),
+            slot_reserved=np.zeros(n, bool),
+            arms=ArmSettings.initial(len(scenario.arms), catalogue),
             visits_pre=np.zeros(n, np.int32),
             visits=np.zeros(n, np.int32),
             owned=OwnedCourses(n, catalogue.n_courses),

@@ -12,21 +12,51 @@ from pydantic import Field
 
 from xsim.strategies.base import StrategyParams
 from xsim.strategies.bundle_discount import BundleDiscount
+from xsim.strategies.claims_service_content import ClaimsServiceContent
+from xsim.strategies.co_branded_course import CoBrandedCourse
+from xsim.strategies.in_app_insurance_slot import InAppInsuranceSlot
 from xsim.strategies.insurance_offer_to_buyers import InsuranceOfferToBuyers
+from xsim.strategies.lecture_series import LectureSeries
 from xsim.strategies.none import NoneStrategy
+from xsim.strategies.social_referral import SocialReferral
+from xsim.strategies.targeted_offer import TargetedOffer
 
-STRATEGY_CLASSES = (NoneStrategy, InsuranceOfferToBuyers, BundleDiscount)
+STRATEGY_CLASSES = (
+    NoneStrategy,
+    InsuranceOfferToBuyers,
+    BundleDiscount,
+    CoBrandedCourse,
+    LectureSeries,
+    InAppInsuranceSlot,
+    SocialReferral,
+    ClaimsServiceContent,
+    TargetedOffer,
+)
 
 StrategySpec = Annotated[
-    NoneStrategy | InsuranceOfferToBuyers | BundleDiscount,
+    NoneStrategy
+    | InsuranceOfferToBuyers
+    | BundleDiscount
+    | CoBrandedCourse
+    | LectureSeries
+    | InAppInsuranceSlot
+    | SocialReferral
+    | ClaimsServiceContent
+    | TargetedOffer,
     Field(discriminator="kind"),
 ]
 
 __all__ = [
     "STRATEGY_CLASSES",
     "BundleDiscount",
+    "ClaimsServiceContent",
+    "CoBrandedCourse",
+    "InAppInsuranceSlot",
     "InsuranceOfferToBuyers",
+    "LectureSeries",
     "NoneStrategy",
+    "SocialReferral",
+    "TargetedOffer",
     "StrategyParams",
     "StrategySpec",
 ]

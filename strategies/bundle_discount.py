@@ -26,13 +26,6 @@ class BundleDiscount(StrategyParams):
     discount: float = Field(0.2, ge=0.0, le=0.9, description="premium discount in the bundle")
     course_discount: float = Field(0.1, ge=0.0, le=0.9, description="course price discount")
 
-    def references(self) -> list[tuple[str, str, str]]:
-        return [
-            ("course_topic", "topics", self.course_topic),
-            ("product", "products", self.product),
-            ("channel", "channels", self.channel),
-        ]
-
     def decide(self, view: WorldView, rng: np.random.Generator) -> Offers:
         topic = view.topics.index(self.course_topic)
         product = view.products.index(self.product)
@@ -40,11 +33,12 @@ class BundleDiscount(StrategyParams):
         users = view.arm_users
         bought = view.purchased_today_item[users]
         bought_topic = (bought >= 0) & in_topic[np.maximum(bought, 0)]
-        eligible = bought_topic & ~view.holds_product[product, users]
+        targets = users[bought_topic & self.eligible(view, users, product)]
         return Offers.quotes(
-            users[eligible],
+            targets,
             product,
             view.channels.index(self.channel),
             self.discount,
             course_discount=np.where(in_topic, self.course_discount, 0.0),
+            **self.directives(view),
         )

@@ -12,8 +12,8 @@ from xsim.strategies.base import StrategyParams
 
 
 class InsuranceOfferToBuyers(StrategyParams):
-    """Every ``every_days``, quote ``product`` through ``channel`` to the arm's active users who
-    bought a course in the last ``lookback_days`` and do not hold the product yet."""
+    """Every ``every_days``, quote ``product`` through ``channel`` to the arm's eligible users
+    who bought a course in the last ``lookback_days``."""
 
     kind: Literal["insurance_offer_to_buyers"] = "insurance_offer_to_buyers"
     product: str = Field(description="insurer product quoted")
@@ -21,14 +21,10 @@ class InsuranceOfferToBuyers(StrategyParams):
     discount: float = Field(0.0, ge=0.0, le=0.9, description="premium discount (share)")
     lookback_days: int = Field(7, ge=1, description="how recent a purchase must be")
 
-    def references(self) -> list[tuple[str, str, str]]:
-        return [("product", "products", self.product), ("channel", "channels", self.channel)]
-
     def decide(self, view: WorldView, rng: np.random.Generator) -> Offers:
         product = view.products.index(self.product)
         users = view.arm_users
         recent = view.last_purchase_day[users] > view.day - self.lookback_days
-        eligible = recent & view.active[users] & ~view.holds_product[product, users]
-        return Offers.quotes(
-            users[eligible], product, view.channels.index(self.channel), self.discount
-        )
+        targets = users[recent & self.eligible(view, users, product)]
+        channel = view.channels.index(self.channel)
+        return Offers.quotes(targets, product, channel, self.discount, **self.directives(view))

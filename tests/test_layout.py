@@ -76,3 +76,18 @@ def test_engine_runs_a_handful_of_processes(monkeypatch):
     assert sorted(started) == sorted(
         ["_daily", "_campaign", "_campaign", "_retraining", "_insurer_cycle"]
     )
+
+
+def test_effects_import_does_not_load_the_engine():
+    """`xsim analyze` works on plain DataFrames: importing the effects engine must not import
+    the simulator (checked in a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, xsim.estimators.effects; "
+        "print(sorted(m for m in sys.modules if m in "
+        f"{sorted(ENGINE_SIDE)!r}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -31,6 +31,7 @@ BASE: dict[str, Any] = {
         "historical_book": {"n_policies": 5000, "years": 3},
     },
     "experiment": {"warmup_days": 14, "duration_days": 45},
+    "analysis": {"truth": False},  # twin worlds triple run time; tests that need them opt in
     "arms": {
         "control": {"weight": 1, "strategy": {"kind": "none"}},
         "offer": {

@@ -19,7 +19,8 @@ def _write(tmp_path, data, name="s.yaml"):
 
 
 def _small(**changes):
-    return scenario_dict(**{"population.n_users": 500, "experiment.duration_days": 10, **changes})
+    base = {"population.n_users": 500, "experiment.duration_days": 10, "analysis.truth": True}
+    return scenario_dict(**{**base, **changes})
 
 
 def test_every_command_has_help():
@@ -38,7 +39,8 @@ def test_run_writes_a_complete_run_folder(tmp_path):
     result = runner.invoke(app, ["run", str(_write(tmp_path, _small())), "--out", str(out), "-q"])
     assert result.exit_code == 0, result.output
     expected = {"manifest.json", "scenario.yaml", "events.parquet", "users.parquet",
-                "daily.parquet", "book.parquet", "summary.csv"}  # fmt: skip
+                "daily.parquet", "book.parquet", "summary.csv", "effects.csv", "effects.json",
+                "truth.json"}  # fmt: skip
     assert expected <= {p.name for p in out.iterdir()}
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["n_users"] == 500

@@ -1,0 +1,182 @@
+"""`analyze`: the A/B report for a table with one row per randomisation unit.
+
+This is the library behind `xsim analyze DATA.csv` and the effects step of `xsim run`. It works
+on a plain DataFrame and knows nothing of the simulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from .comparison import Context, Pair, compare
+from .cuped import covariate_matrix
+from .diagnostics import NoteBook
+from .metrics import Metric
+from .multiplicity import Guardrail, adjust_pvalues
+from .results import EffectsResult
+from .srm import SRM_THRESHOLD, srm_test
+from .validate import Plan, prepare
+
+_CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no correction"}
+
+
+def analyze(
+    data,
+    arm: str,
+    control: str,
+    metrics: Sequence[Metric | str],
+    covariates: Sequence[str] | Mapping[str, Sequence[str]] = (),
+    segment: str | None = None,
+    alpha: float = 0.05,
+    correction: str = "holm",
+    guardrails: Sequence[Guardrail] = (),
+    dropna: bool = False,
+    expected_weights: Mapping[str, float] | None = None,
+    srm_threshold: float = SRM_THRESHOLD,
+) -> EffectsResult:
+    """Compare every arm with ``control`` on every metric; see docs/statistics.md.
+
+    ``metrics`` are `Metric` objects or specs ``"name[:kind]"`` / ``"num/den"``;
+    ``covariates`` (pre-period columns) add regression-adjusted (CUPED) rows, either one list
+    for all metrics or a mapping metric name -> columns; ``segment`` adds the same table per
+    value of that column. Raises `xsim.errors.InputError` listing every input problem.
+    """
+    plan = prepare(
+        data,
+        arm,
+        control,
+        metrics,
+        covariates,
+        segment,
+        alpha,
+        correction,
+        guardrails,
+        dropna,
+        expected_weights,
+    )
+    notes = NoteBook()
+    counts = plan.frame[plan.arm].value_counts()
+    arms = [plan.control, *plan.treatments]
+    srm = srm_test({a: int(counts[a]) for a in arms}, expected_weights, srm_threshold)
+    for line in [srm.note(), *plan.notes, *_method_notes(plan, correction)]:
+        notes.add(line)
+    rows = _all_rows(plan, alpha, notes)
+    _apply_correction(rows, correction, alpha)
+    return EffectsResult(rows, notes.render(), srm, _settings(plan, alpha, correction))
+
+
+def _all_rows(plan: Plan, alpha: float, notes: NoteBook) -> list[dict]:
+    """The overall table, then one table per segment value."""
+    matrices = {name: covariate_matrix(plan.frame, cols) for name, cols in plan.covariates.items()}
+    rows = _table(plan, None, None, matrices, alpha, notes)
+    if plan.segment is not None:
+        column = plan.frame[plan.segment]
+        for value in sorted(column.unique(), key=str):
+            mask = (column == value).to_numpy()
+            rows += _table(plan, str(value), mask, matrices, alpha, notes)
+    return rows
+
+
+def _table(plan: Plan, segment, mask, matrices, alpha: float, notes: NoteBook) -> list[dict]:
+    """All rows of one table: primary metrics then guardrails, each treatment arm vs control."""
+    ctx = Context(control=plan.control, alpha=alpha, notes=notes, segment=segment)
+    arm_values = plan.frame[plan.arm].to_numpy()
+    in_slice = np.ones(len(arm_values), dtype=bool) if mask is None else mask
+    masks = {a: in_slice & (arm_values == a) for a in [plan.control, *plan.treatments]}
+    frames = {a: plan.frame[m] for a, m in masks.items()}  # sliced once, shared by all metrics
+    rows = []
+    jobs = [(m, None) for m in plan.metrics] + [(m, g) for m, g in plan.guardrails]
+    for metric, guardrail in jobs:
+        matrix = matrices.get(metric.name)
+        for arm in plan.treatments:
+            if frames[plan.control].empty or frames[arm].empty:
+                notes.flag("segment_skipped", f"{metric.name} / {arm} [{segment}]")
+                continue
+            pair = Pair(
+                arm=arm,
+                control_frame=frames[plan.control],
+                treatment_frame=frames[arm],
+                control_covariates=None if matrix is None else matrix[masks[plan.control]],
+                treatment_covariates=None if matrix is None else matrix[masks[arm]],
+            )
+            rows += compare(metric, pair, ctx, guardrail)
+    return rows
+
+
+def _apply_correction(rows: list[dict], correction: str, alpha: float) -> None:
+    """Adjust p-values within each family: primary rows of one (segment, raw/CUPED) table."""
+    families: dict[tuple, list[dict]] = {}
+    for row in rows:
+        if row["role"] == "primary":
+            families.setdefault((row["segment"], row["cuped"]), []).append(row)
+    for family in families.values():
+        adjusted = adjust_pvalues([r["p_value"] for r in family], correction)
+        for row, p_adj in zip(family, adjusted, strict=True):
+            row["p_adjusted"] = float(p_adj)
+            row["significant"] = bool(p_adj < alpha) if np.isfinite(p_adj) else None
+
+
+def _method_notes(plan: Plan, correction: str) -> list[str]:
+    n_tests = len(plan.metrics) * len(plan.treatments)
+    lines = [
+        f"Multiple testing: {_CORRECTION_NAMES[correction]} over the family of"
+        f" {len(plan.metrics)} metrics x {len(plan.treatments)} treatment arms = {n_tests}"
+        " tests per table (raw, CUPED and each segment's table are separate families)."
+        " CIs are per comparison (unadjusted)."
+    ]
+    if plan.guardrails:
+        lines.append(
+            "Guardrails are outside the family: each is a non-inferiority test (one-sided,"
+            " level alpha/2, so it passes exactly when the two-sided CI clears the margin)."
+        )
+    lines.append(_methods_note(plan.metrics + [m for m, _ in plan.guardrails]))
+    if plan.covariates:
+        lines.append(
+            "CUPED rows: OLS y ~ arm + covariates per control/treatment pair (theta estimated"
+            " per pair), HC1 SEs, t with residual df; variance_reduction = 1 - (SE_adj/SE_raw)^2."
+        )
+    return lines
+
+
+def _methods_note(metrics: list[Metric]) -> str:
+    """Which test each metric kind used, and the variance behind proportions."""
+    kinds = {m.kind for m in metrics}
+    pooled = any(getattr(m, "pooled_test", False) for m in metrics)
+    proportion_variance = (
+        " for the CI (the pooled rate for the test where pooled_test=True)"
+        if pooled
+        else " for both CI and p-value"
+    )
+    methods = {
+        "proportion": "proportions use a z test with the unpooled variance p(1-p)/n per arm"
+        + proportion_variance
+        + " (Beta(1,1) prior for P(beat))",
+        "mean": "means use Welch's t (Welch-Satterthwaite df)",
+        "ratio": "ratios use the delta-method variance with a z test",
+    }
+    used = "; ".join(methods[k] for k in ("proportion", "mean", "ratio") if k in kinds)
+    return (
+        f"Methods: {used}. Relative lift: Fieller interval (log-delta when unbounded);"
+        " its p-value is the absolute test's."
+    )
+
+
+def _settings(plan: Plan, alpha: float, correction: str) -> dict:
+    return {
+        "arm": plan.arm,
+        "control": plan.control,
+        "treatments": list(plan.treatments),
+        "metrics": [m.name for m in plan.metrics],
+        "guardrails": [
+            {"metric": m.name, "margin": g.margin, "relative": g.relative}
+            for m, g in plan.guardrails
+        ],
+        "covariates": plan.covariates,
+        "segment": plan.segment,
+        "alpha": alpha,
+        "correction": correction,
+        "n_units": len(plan.frame),
+        "dropped_rows": plan.dropped_rows,
+    }

@@ -1,0 +1,104 @@
+"""Result objects. One primitive, `to_dicts()`: a list of flat rows with stable keys.
+
+`to_frame()`, `summary()` and `to_json()` are all derived from it (plus the notes, the SRM
+check and the settings), so a CSV, a JSON file, the console table and the PDF never disagree.
+Undefined numbers are ``None`` in the rows, which JSON writes as ``null``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .srm import SRMResult
+from .summary import render_summary
+
+ROW_KEYS = (
+    "segment",
+    "metric",
+    "kind",
+    "role",
+    "arm",
+    "control",
+    "cuped",
+    "test",
+    "n_control",
+    "n_treatment",
+    "mean_control",
+    "mean_treatment",
+    "sd_control",
+    "sd_treatment",
+    "diff",
+    "diff_se",
+    "diff_ci_low",
+    "diff_ci_high",
+    "statistic",
+    "df",
+    "p_value",
+    "p_adjusted",
+    "significant",
+    "rel_lift",
+    "rel_ci_low",
+    "rel_ci_high",
+    "rel_ci_method",
+    "variance_reduction",
+    "prob_beat_control",
+    "expected_loss",
+    "ni_margin",
+    "ni_p_value",
+    "noninferior",
+)
+
+
+def empty_row() -> dict:
+    return dict.fromkeys(ROW_KEYS)
+
+
+def clean(value):
+    """numpy scalars -> Python; NaN and infinities -> None (JSON has no NaN)."""
+    if value is None or isinstance(value, str | bool):
+        return value
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@dataclass
+class EffectsResult:
+    """Effects of every treatment arm vs control, per metric (and per segment)."""
+
+    rows: list[dict]
+    notes: list[str] = field(default_factory=list)
+    srm: SRMResult | None = None
+    settings: dict = field(default_factory=dict)
+
+    def to_dicts(self) -> list[dict]:
+        """The primitive: one flat dict per (segment, metric, arm, raw/CUPED) with ROW_KEYS."""
+        return [{key: clean(row.get(key)) for key in ROW_KEYS} for row in self.rows]
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.to_dicts(), columns=list(ROW_KEYS))
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """Rows, notes, SRM and settings as one JSON document."""
+        document = {
+            "settings": self.settings,
+            "srm": None
+            if self.srm is None
+            else {k: clean(v) for k, v in self.srm.to_dict().items()},
+            "notes": list(self.notes),
+            "rows": self.to_dicts(),
+        }
+        return json.dumps(document, indent=indent, default=clean)
+
+    def summary(self) -> str:
+        """Plain-text table and numbered notes, for consoles and logs."""
+        return render_summary(self.to_dicts(), self.notes, self.settings)
+
+    def __str__(self) -> str:
+        return self.summary()

@@ -1,0 +1,76 @@
+"""Popularity baseline: every user gets the catalogue ranked by how many users bought it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+from pydantic import Field
+
+from xsim.errors import InputError
+
+from .base import RecommenderSpecBase
+from .interactions import Features, Interactions
+from .ranking import Ranker, as_index
+
+
+class PopularitySpec(RecommenderSpecBase):
+    """Rank items by the number of distinct users with the chosen signal (or total amount)."""
+
+    kind: Literal["popularity"] = "popularity"
+    signal: Literal["purchases", "views", "amounts"] = Field(
+        "purchases",
+        description="purchases/views: distinct users per item; amounts: total money spent",
+    )
+
+    def fit(
+        self,
+        interactions: Interactions,
+        features: Features | None,
+        rng: np.random.Generator,
+    ) -> FittedPopularity:
+        return fit_popularity(self, interactions)
+
+
+@dataclass(frozen=True, eq=False)
+class FittedPopularity(Ranker):
+    """The same item scores for every user; ties broken by views, then by item id."""
+
+    item_scores: np.ndarray
+    n_users: int
+    owned: sp.csr_matrix | None = None
+
+    @property
+    def n_items(self) -> int:
+        return len(self.item_scores)
+
+    def scores(self, users: np.ndarray, items: np.ndarray | None = None) -> np.ndarray:
+        users = as_index(users, self.n_users, "users")
+        row = (
+            self.item_scores
+            if items is None
+            else self.item_scores[as_index(items, self.n_items, "items")]
+        )
+        return np.tile(row, (len(users), 1))
+
+
+def _distinct_users(mat: sp.csr_matrix) -> np.ndarray:
+    return np.asarray((mat > 0).sum(axis=0), dtype=float).ravel()
+
+
+def fit_popularity(spec: PopularitySpec, data: Interactions) -> FittedPopularity:
+    if spec.signal == "amounts":
+        if data.amounts is None:
+            raise InputError(
+                "recommender.signal: 'amounts' needs interactions.amounts, which is missing"
+            )
+        primary = np.asarray(data.amounts.sum(axis=0), dtype=float).ravel()
+    else:
+        primary = _distinct_users(getattr(data, spec.signal))
+    views = _distinct_users(data.views)
+    tie_break = 1e-6 * views / max(views.max(), 1.0)
+    return FittedPopularity(
+        item_scores=primary + tie_break, n_users=data.n_users, owned=data.owned_matrix
+    )

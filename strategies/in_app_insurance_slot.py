@@ -1,0 +1,36 @@
+"""`in_app_insurance_slot`: reserve a slate position for an insurance product."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from xsim.protocols import Offers, WorldView
+from xsim.strategies.base import StrategyParams
+
+
+class InAppInsuranceSlot(StrategyParams):
+    """The arm's targeted users (eligible, interest score at least ``min_propensity``) see an
+    insurance slot for ``product`` instead of their last course slot; each day, those who
+    visited are shown the quote through ``channel``. The slot displaces a course, so course
+    sales may fall: the platform pays for the slot in lost sales."""
+
+    kind: Literal["in_app_insurance_slot"] = "in_app_insurance_slot"
+    every_days: Literal[1] = 1
+    product: str = Field(description="insurer product in the slot")
+    channel: str = Field("in_app", description="channel that shows the slot")
+    discount: float = Field(0.0, ge=0.0, le=0.9, description="premium discount in the slot")
+    min_propensity: float = Field(0.0, ge=0.0, le=1.0, description="interest-score threshold")
+
+    def decide(self, view: WorldView, rng: np.random.Generator) -> Offers:
+        product = view.products.index(self.product)
+        users = view.arm_users
+        interested = view.purchase_propensity[users] >= self.min_propensity
+        targeted = users[interested & self.eligible(view, users, product)]
+        seen = targeted[view.visited_today[targeted]]
+        channel = view.channels.index(self.channel)
+        return Offers.quotes(
+            seen, product, channel, self.discount, slot_users=targeted, **self.directives(view)
+        )
