@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -26,7 +24,8 @@ from rich.progress import (
 
 from xsim import __version__
 from xsim.cli_analyze import analyze_command
-from xsim.errors import InputError, XsimError
+from xsim.cli_common import ScenarioPath, console, handles_errors
+from xsim.errors import InputError
 from xsim.reports.console import arm_table, effects_table
 from xsim.rundir import default_run_dir, staging, write_run
 from xsim.runner import run as run_scenario
@@ -40,34 +39,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-if not console.is_terminal:
-    console = Console(width=160)  # piped output: keep table rows on one line
-err_console = Console(stderr=True, soft_wrap=True)
-
-ScenarioPath = Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)]
-
-
-def handles_errors(command: Callable) -> Callable:
-    """Turn known errors into messages and exit codes instead of tracebacks."""
-
-    @wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except InputError as exc:
-            prefix = f"{exc.source}: " if exc.source else ""
-            for line in exc.problems:
-                err_console.print(f"[bold red]error:[/] {prefix}{line}", highlight=False)
-            raise typer.Exit(2) from None
-        except XsimError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(1) from None
-        except KeyboardInterrupt:
-            err_console.print("interrupted; nothing was left half-written")
-            raise typer.Exit(130) from None
-
-    return wrapper
 
 
 @app.command()
@@ -189,3 +160,6 @@ def _main(
 
 def main() -> None:
     app()
+
+
+# Command families in their own modules register themselves here, one line each.
