@@ -64,12 +64,14 @@ def run(
     scenario: Scenario,
     workdir: str | Path | None = None,
     progress: Progress | None = None,
+    streams: RandomStreams | None = None,
 ) -> RunResult:
     """Simulate ``scenario``, estimate its effects and, when enabled, their truth.
 
     The event log is streamed into ``workdir`` (a temporary folder when None).
     ``progress(task, done, total)`` reports simulated days ('simulate') and twin worlds
-    ('truth')."""
+    ('truth'). ``streams`` replaces the scenario's seed tree (replication ``i`` passes
+    ``RandomStreams(scenario.seed).replication(i)``)."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     temp = None
@@ -77,7 +79,7 @@ def run(
         temp = tempfile.TemporaryDirectory(prefix="xsim-run-")
         workdir = temp.name
     events_path = Path(workdir) / EVENTS_FILE
-    streams = RandomStreams(scenario.seed)
+    streams = streams if streams is not None else RandomStreams(scenario.seed)
     inputs, book = prepare_world(scenario, streams)
     population = inputs.population
     arm = assign_arms(population.n_users, [a.weight for a in scenario.arms.values()], streams)
