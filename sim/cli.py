@@ -163,3 +163,6 @@ def main() -> None:
 
 
 # Command families in their own modules register themselves here, one line each.
+from xsim.cli_list import register as _register_list
+
+_register_list(app)

@@ -114,7 +114,7 @@ class Engine:
         while self.env.now < min(end, self.horizon) and self._budget_left(arm_code, strategy) > 0:
             day = int(self.env.now)
             rng = self.streams.generator("strategies", arm_code, call)
-            view = self._view(day, users, arm_code, strategy)
+            view = self.view(day, users, arm_code, strategy)
             self._apply(day, arm_code, strategy, strategy.decide(view, rng))
             call += 1
             yield self.env.timeout(strategy.every_days)
@@ -189,7 +189,8 @@ class Engine:
         row = day % len(self.recent_purchases)
         self.recent_purchases[row] = np.bincount(bought[bought >= 0], minlength=self.cat.n_courses)
 
-    def _view(self, day: int, arm_users: np.ndarray, arm: int, strategy) -> WorldView:
+    def view(self, day: int, arm_users: np.ndarray, arm: int, strategy) -> WorldView:
+        """What ``strategy`` (serving arm ``arm``, users ``arm_users``) may see on ``day``."""
         s, scenario, pop = self.state, self.scenario, self.pop
         return WorldView(
             day=day,

@@ -61,15 +61,21 @@ def metric_mean(users: pd.DataFrame, spec: str) -> float:
 
 def twin_world_truth(inputs: WorldInputs, metrics: list[str], progress=None) -> Truth:
     """Run one world per arm with all users in it; ``progress(worlds_done)`` after each."""
-    scenario, population = inputs.scenario, inputs.population
     means = {}
-    for code, arm in enumerate(scenario.arms):
-        everyone = np.full(population.n_users, code, dtype=np.int16)
-        with tempfile.TemporaryDirectory(prefix="xsim-twin-") as folder:
-            with EventLog(Path(folder) / "events.parquet") as log:
-                world = Engine(inputs, everyone, log).run()
-            users = user_table(scenario, population, everyone, world, log.read())
+    for code, arm in enumerate(inputs.scenario.arms):
+        users = twin_world_users(inputs, code)
         means[arm] = {spec: metric_mean(users, spec) for spec in metrics}
         if progress:
             progress(code + 1)
-    return Truth(means, scenario.control_arm)
+    return Truth(means, inputs.scenario.control_arm)
+
+
+def twin_world_users(inputs: WorldInputs, arm_code: int) -> pd.DataFrame:
+    """The users table of the world where every user is in arm ``arm_code``. Rows of two such
+    worlds pair up user by user (same people, same random numbers): paired comparisons."""
+    population = inputs.population
+    everyone = np.full(population.n_users, arm_code, dtype=np.int16)
+    with tempfile.TemporaryDirectory(prefix="xsim-twin-") as folder:
+        with EventLog(Path(folder) / "events.parquet") as log:
+            world = Engine(inputs, everyone, log).run()
+        return user_table(inputs.scenario, population, everyone, world, log.read())

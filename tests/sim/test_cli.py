@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import typer
 import yaml
 from typer.testing import CliRunner
 
@@ -23,15 +24,32 @@ def _small(**changes):
     return scenario_dict(**{**base, **changes})
 
 
+def _command_paths(group, prefix=()):
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if hasattr(command, "commands"):
+            yield from _command_paths(command, (*prefix, name))
+
+
 def test_every_command_has_help():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    commands = [c.name or c.callback.__name__ for c in app.registered_commands]
-    assert {"run", "validate", "schema", "init"} <= set(commands)
-    for name in commands:
-        sub = runner.invoke(app, [name, "--help"])
-        assert sub.exit_code == 0, name
+    paths = list(_command_paths(typer.main.get_command(app)))
+    names = {" ".join(p) for p in paths}
+    assert {"run", "validate", "schema", "init", "analyze", "list strategies"} <= names
+    for path in paths:
+        sub = runner.invoke(app, [*path, "--help"])
+        assert sub.exit_code == 0, path
         assert "Usage" in sub.output
+
+
+def test_list_strategies_names_every_kind():
+    from xsim.strategies import STRATEGY_CLASSES
+
+    result = runner.invoke(app, ["list", "strategies"])
+    assert result.exit_code == 0
+    for cls in STRATEGY_CLASSES:
+        assert cls.model_fields["kind"].default in result.output
 
 
 def test_run_writes_a_complete_run_folder(tmp_path):
@@ -108,6 +126,14 @@ BAD_INPUTS = {
     "end before start": (
         _small(**{"arms.offer.strategy.start_day": 5, "arms.offer.strategy.end_day": 3}),
         ["arms.offer.strategy", "end_day"],
+    ),
+    "budget not positive": (
+        _small(**{"arms.offer.strategy.budget": 0}),
+        ["arms.offer.strategy.budget", "greater than 0"],
+    ),
+    "unknown strategy parameter": (
+        _small(**{"arms.offer.strategy.colour": "red"}),
+        ["arms.offer.strategy.colour: unknown field"],
     ),
     "top level list": ("- a\n- b\n", ["top level must be a mapping"]),
     "missing strategy kind": (
