@@ -25,7 +25,10 @@ from rich.progress import (
 from xsim import __version__
 from xsim.cli_analyze import analyze_command
 from xsim.cli_common import ScenarioPath, console, handles_errors
+from xsim.cli_replicate import DaskLocal, Replications, Scheduler, Workers, replications_for_run
+from xsim.cli_report import NoPdf, analysis_pdf, run_pdf, with_pdf_option
 from xsim.errors import InputError
+from xsim.memory import check_fits
 from xsim.reports.console import arm_table, effects_table
 from xsim.rundir import default_run_dir, staging, write_run
 from xsim.runner import run as run_scenario
@@ -50,19 +53,35 @@ def run(
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    raw_ids: Annotated[
+        bool, typer.Option("--raw-ids", help="Export internal user indices, not pseudonyms.")
+    ] = False,
+    no_pdf: NoPdf = False,
+    replications: Replications = 0,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    dask_local: DaskLocal = None,
 ) -> None:
     """Simulate SCENARIO and write a run folder with tables, manifest and summary."""
     overrides = {"seed": seed} if seed is not None else None
     spec = load_scenario(scenario, overrides)
+    check_fits(spec)  # before any folder exists
     final = out if out is not None else default_run_dir(spec)
     with staging(final) as folder:
         with _progress_bars(quiet) as progress:
             result = run_scenario(spec, workdir=folder, progress=progress)
-        write_run(result, folder, command=["xsim", *sys.argv[1:]])
+            shown = replications_for_run(
+                spec, folder, replications, workers, scheduler, dask_local, progress
+            )
+        write_run(result, folder, command=["xsim", *sys.argv[1:]], raw_ids=raw_ids)
+        if not no_pdf:  # inside the staging folder: a failed render leaves no run behind
+            run_pdf(folder, final)
     console.print(arm_table(result))
     console.print(effects_table(result.effects))
     for i, note in enumerate(run_notes(result) + result.effects.notes, 1):
         console.print(f"[dim][{i}] {note}[/]", highlight=False)
+    for item in shown:  # the replications' summary, when asked for
+        console.print(item, highlight=False)
     console.print(f"Run folder: [bold]{final}[/]", highlight=False)
 
 
@@ -141,12 +160,15 @@ def init(
 
 @app.command("analyze")
 @handles_errors
+@with_pdf_option
 @wraps(analyze_command)
-def analyze_cmd(*args, **kwargs) -> None:
+def analyze_cmd(*args, pdf: Path | None = None, **kwargs) -> None:
     result = analyze_command(*args, **kwargs)
     console.print(effects_table(result))
     for i, note in enumerate(result.notes, 1):
         console.print(f"[dim][{i}] {note}[/]", highlight=False)
+    if pdf is not None:
+        analysis_pdf(result, pdf, kwargs.get("data"))
 
 
 @app.callback(invoke_without_command=True)
@@ -166,3 +188,12 @@ def main() -> None:
 from xsim.cli_list import register as _register_list
 
 _register_list(app)
+from xsim.cli_replicate import register as _register_replicate
+
+_register_replicate(app)
+from xsim.cli_report import register as _register_report
+
+_register_report(app)  # noqa: E402
+from xsim.cli_optimize import register as _register_optimize
+
+_register_optimize(app)  # noqa: E402

@@ -6,16 +6,18 @@ Processes and their place within a day (time is in days; fractions order same-da
     +0.5  campaigns       one process per arm runs its strategy on its own schedule
     +0.6  retraining      the recommender is refitted every ``retrain_every_days``
     +0.7  claim batches   reporting and settlement, one event per batch of claims
-    +0.8  insurer cycle   monthly lapses
+    +0.8  insurer cycle   monthly lapses; risk monitor and risk-model refits
     +0.9  snapshot        daily per-arm counters; weekly contact caps reset
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 import simpy
 
 from xsim.eventlog import EventLog
@@ -23,6 +25,8 @@ from xsim.insurer import ClaimBatch, Insurer
 from xsim.platform import Platform
 from xsim.population import CourseCatalogue, Population
 from xsim.protocols import Offers, WorldView, read_only
+from xsim.recommending import observable_features, slate_quality
+from xsim.risk import cohort_status, refit_costs
 from xsim.rng import RandomStreams
 from xsim.scenario import Scenario
 from xsim.state import WorldState
@@ -42,6 +46,8 @@ class WorldInputs:
     streams: RandomStreams
     expected_claim_cost: np.ndarray
     initial_holders: list[np.ndarray]  # per product: users insured at t=0
+    book: pd.DataFrame  # the insurer's historical book, for refits
+    risk_model: object  # the risk model fitted on the book at t=0
 
 
 @dataclass
@@ -52,6 +58,9 @@ class WorldResult:
     snapshots: list[dict]
     n_policies: int
     n_claims: int
+    monitor: list[dict]
+    policies: pd.DataFrame
+    recommender: list[dict]
 
 
 class Engine:
@@ -63,16 +72,21 @@ class Engine:
         scenario, population, catalogue = inputs.scenario, inputs.population, inputs.catalogue
         self.scenario, self.pop, self.cat, self.arm = scenario, population, catalogue, arm
         self.streams, self.log, self.progress = inputs.streams, log, progress
-        self.expected_claim_cost = inputs.expected_claim_cost
+        self.inputs = inputs
         self.initial_holders = inputs.initial_holders
         streams = inputs.streams
         self.state = WorldState.initial(scenario, population, catalogue)
         self.platform = Platform(scenario, population, catalogue, arm, streams, log)
         self.insurer = Insurer(scenario, population, arm, streams, log)
+        # the engine's own copy: refits change it, twin worlds must not see that
+        self.expected_claim_cost = self.insurer.expected_cost
+        self.expected_claim_cost[:] = inputs.expected_claim_cost
+        self.monitor_history: list[dict] = []
+        self._partner_cache: tuple = (None, None, None)
         self.horizon = scenario.horizon_days
         self.env = simpy.Environment()
-        window = scenario.platform.popularity_window_days
-        self.recent_purchases = np.zeros((window, catalogue.n_courses))
+        self.features = observable_features(population, catalogue)
+        self.recommender_history: list[dict] = []
         self.snapshots: list[dict] = []
 
     def run(self) -> WorldResult:
@@ -84,17 +98,19 @@ class Engine:
                 env.process(self._campaign(arm_code, arm.strategy))
         env.process(self._retraining())
         env.process(self._insurer_cycle())
+        env.process(self._risk_monitor())
+        if self.scenario.insurer.risk.refit_every_days:
+            env.process(self._risk_refit())
         env.run(until=self.horizon)
         self.log.flush()
-        return WorldResult(
-            self.state, self.snapshots, self.insurer.n_policies, self.insurer.n_claims
-        )
+        return WorldResult(self.state, self.snapshots, self.insurer.n_policies,
+                           self.insurer.n_claims, self.monitor_history,
+                           self.insurer.policies.table(), self.recommender_history)  # fmt: skip
 
     # --- processes ----------------------------------------------------------------------
     def _daily(self):
         for day in range(self.horizon):
             visitors = self.platform.step(self.state, day)
-            self._remember_purchases(day)
             for delay, batch in self.insurer.occur_claims(self.state, day):
                 self._after(delay + CLAIMS, self._report, batch)
             yield self.env.timeout(SNAPSHOT)
@@ -123,8 +139,20 @@ class Engine:
     def _retraining(self):
         every = self.scenario.recommender.retrain_every_days
         yield self.env.timeout(RETRAIN)
-        while True:
-            self.platform.slates.retrain(self.recent_purchases.sum(axis=0))
+        for round_no in itertools.count():
+
+            def rng_for(key: int, round_no=round_no):
+                return self.streams.generator("estimators", 0, round_no, key)
+
+            models = self.platform.observed.models(
+                self.scenario, self.pop.friends, self.features, self.arm, rng_for
+            )
+            if models:  # nothing to learn from on day 0
+                self.platform.slates.models = models
+                self.recommender_history.append(slate_quality(
+                    self.scenario, self.pop, self.cat, self.platform.slates, self.state,
+                    self.arm, int(self.env.now),
+                ))  # fmt: skip
             yield self.env.timeout(every)
 
     def _insurer_cycle(self):
@@ -133,7 +161,58 @@ class Engine:
             self.insurer.lapse(self.state, int(self.env.now))
             yield self.env.timeout(_DAYS_PER_MONTH)
 
+    def _risk_monitor(self):
+        monitor = self.scenario.insurer.risk.monitor
+        yield self.env.timeout(self.scenario.experiment.warmup_days + monitor.every_days + INSURER)
+        while True:
+            self._check_cohorts(int(self.env.now), monitor)
+            yield self.env.timeout(monitor.every_days)
+
+    def _check_cohorts(self, day: int, monitor) -> None:
+        """Project each arm's acquired-cohort loss ratio; alert (and pause) above the guardrail."""
+        status = cohort_status(self.scenario, self.insurer.policies.table(),
+                               self.expected_claim_cost, day)  # fmt: skip
+        for code, row in enumerate(status.to_dict("records")):
+            alert = row["policies"] >= monitor.min_policies and (
+                row["projected_loss_ratio"] > monitor.guardrail_loss_ratio
+            )
+            self.monitor_history.append({"day": day, **row, "alert": bool(alert)})
+            if alert:
+                self.log.append("risk_alert", day, -1, code, amount=row["projected_loss_ratio"])
+            if alert and monitor.auto_pause and not self.state.arms.paused[code]:
+                self.state.arms.paused[code] = True
+                self.log.append("pause", day, -1, code, amount=row["projected_loss_ratio"])
+
+    def _risk_refit(self):
+        every = self.scenario.insurer.risk.refit_every_days
+        yield self.env.timeout(self.scenario.experiment.warmup_days + every + INSURER)
+        while True:
+            costs = refit_costs(
+                self.scenario, self.inputs.book, self.pop, self.insurer.policies.table(),
+                self._platform_features(), int(self.env.now),
+            )  # fmt: skip
+            if costs is not None:
+                self.expected_claim_cost[:] = costs
+            yield self.env.timeout(every)
+
     # --- helpers ------------------------------------------------------------------------
+    def _partner_data(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Cross-partner data for strategies (the insurer's cost scores, the platform's interest
+        score), NaN for users who did not consent to sharing, so no strategy can rank or target
+        them by the other partner's data. Computed once a day, shared by every strategy."""
+        if self._partner_cache[0] != day:
+            consent = self.pop.consent_data_sharing
+            costs = np.where(consent, self.expected_claim_cost, np.nan)
+            interest = np.where(consent, _percentile(self.state.engagement), np.nan)
+            self._partner_cache = (day, read_only(costs), read_only(interest))
+        return self._partner_cache[1:]
+
+    def _platform_features(self) -> dict[str, np.ndarray]:
+        """What the platform knows of each user (shared only where the user consented)."""
+        s = self.state
+        return {"literacy_purchases": s.literacy_purchases, "course_purchases": s.course_purchases,
+                "engagement": s.engagement}  # fmt: skip
+
     def _after(self, delay: float, action: Callable[[ClaimBatch], None], batch: ClaimBatch):
         """Schedule ``action(batch)`` as one SimPy event ``delay`` days from now."""
         event = self.env.timeout(delay)
@@ -184,11 +263,6 @@ class Engine:
                        channel=offers.channel[within], discount=offers.discount[within],
                        message=offers.message[within])  # fmt: skip
 
-    def _remember_purchases(self, day: int) -> None:
-        bought = self.state.purchased_today_item
-        row = day % len(self.recent_purchases)
-        self.recent_purchases[row] = np.bincount(bought[bought >= 0], minlength=self.cat.n_courses)
-
     def view(self, day: int, arm_users: np.ndarray, arm: int, strategy) -> WorldView:
         """What ``strategy`` (serving arm ``arm``, users ``arm_users``) may see on ``day``."""
         s, scenario, pop = self.state, self.scenario, self.pop
@@ -209,8 +283,7 @@ class Engine:
             visited_today=read_only(s.visited_today),
             shared_today=read_only(s.shared_today),
             friends=pop.friends,
-            expected_claim_cost=read_only(self.expected_claim_cost),
-            purchase_propensity=read_only(_percentile(s.engagement)),
+            partner_data=lambda: self._partner_data(day),
             partner_course=self.cat.partner_of_arm.get(arm, -1),
             budget_left=self._budget_left(arm, strategy),
             products=tuple(scenario.insurer.products),

@@ -30,6 +30,7 @@ KINDS: tuple[str, ...] = (
     "click",
     "unsubscribe",
     "quote",
+    "declined",
     "attend",
     "service",
     "policy",
@@ -37,6 +38,8 @@ KINDS: tuple[str, ...] = (
     "claim",
     "claim_reported",
     "claim_paid",
+    "risk_alert",
+    "pause",
 )
 PAYERS: tuple[str, ...] = ("none", "user", "platform", "insurer")
 _KIND_CODE = {k: i for i, k in enumerate(KINDS)}

@@ -15,6 +15,7 @@ from scipy.special import expit, logit
 from xsim.eventlog import EventLog
 from xsim.population import Population
 from xsim.protocols import MESSAGES, Offers
+from xsim.risk import PolicyBook
 from xsim.rng import RandomStreams
 from xsim.scenario import Scenario
 from xsim.state import WorldState
@@ -45,6 +46,7 @@ class ClaimBatch:
     claim_ids: np.ndarray
     users: np.ndarray
     amounts: np.ndarray
+    policy_ids: np.ndarray
 
 
 class Insurer:
@@ -58,6 +60,8 @@ class Insurer:
         self.products = list(scenario.insurer.products.values())
         self.channels = list(scenario.channels.values())
         self.n_policies = 0
+        self.policies = PolicyBook()
+        self.expected_cost = np.zeros((len(self.products), population.n_users), np.float32)
         self.n_claims = 0
 
     # --- offers -------------------------------------------------------------------------
@@ -108,18 +112,36 @@ class Insurer:
             if batch.product < 0:
                 return
             clicked = clicked[state.holder[batch.product, clicked] < 0]
+        if state.arms.paused[arm]:
+            return  # the risk monitor stopped this arm's insurance offers
+        clicked, price = self._underwrite(day, arm, batch, clicked, discount)
         self.log.append("quote", day, clicked, arm, batch.product, batch.channel, discount)
-        p_take = self.take_up_probability(state, clicked, batch.product, discount)
+        p_take = self.take_up_probability(state, clicked, batch.product, price)
         u = self.streams.uniforms("take_up", day, self.pop.n_users, sub)[clicked]
-        buyers = clicked[u < p_take]
-        self._write_policies(state, day, buyers, arm, batch.product, batch.channel, discount)
+        take = u < p_take
+        self._write_policies(state, day, clicked[take], arm, batch.product, batch.channel,
+                             price[take])  # fmt: skip
+
+    def _underwrite(self, day, arm, batch: Contact, users, discount: float):
+        """Decline or load quotes whose predicted cost exceeds the allowed loss ratio; returns
+        the users still quoted and each one's price as a share of the list premium."""
+        risk = self.scenario.insurer.risk
+        price = np.full(len(users), 1.0 - discount)
+        if risk.underwriting == "none" or len(users) == 0:
+            return users, price
+        premium = self.products[batch.product].premium_per_year * price
+        ratio = self.expected_cost[batch.product, users] / premium / risk.max_expected_loss_ratio
+        if risk.underwriting == "decline":
+            self.log.append("declined", day, users[ratio > 1], arm, batch.product, batch.channel)
+            return users[ratio <= 1], price[ratio <= 1]
+        return users, price * np.maximum(ratio, 1.0)
 
     def write_initial_policies(self, state: WorldState, holders: list[np.ndarray]) -> None:
         """Policies platform users already hold at t=0 (``holders[product]`` lists users)."""
         for product, users in enumerate(holders):
             arms = self.arm[users]
             for arm in np.unique(arms):
-                self._write_policies(state, 0, users[arms == arm], int(arm), product, -1, 0.0)
+                self._write_policies(state, 0, users[arms == arm], int(arm), product, -1, 1.0)
 
     def _reachable(self, state, users, arm, channel, product) -> np.ndarray:
         """Users the channel may contact: in the arm, active, opted in, consenting when the
@@ -147,30 +169,33 @@ class Insurer:
         opt_in[leaving] = False
         self.log.append("unsubscribe", day, leaving, arm, -1, channel)
 
-    def take_up_probability(self, state, users, product: int, discount: float) -> np.ndarray:
+    def take_up_probability(self, state, users, product: int, price) -> np.ndarray:
         """Logit model: need, awareness, trust and risk aversion raise take-up; a premium that
-        is large against income lowers it; a discount raises it."""
+        is large against income lowers it; a discount (``price`` < 1, the share of the list
+        premium asked) raises it and a loading (> 1) lowers it."""
         m = self.scenario.insurer.purchase_model
         spec = self.products[product]
-        share = spec.premium_per_year * (1 - discount) / (12 * self.pop.income_per_month[users])
+        share = spec.premium_per_year * price / (12 * self.pop.income_per_month[users])
         score = (
             logit(spec.take_up_probability)
             + m.need * self.pop.insurance_need[users]
             + m.awareness * (state.awareness[users] - 0.2)
             + m.trust * (state.trust[users] - 0.5)
             + m.risk_aversion * self.pop.risk_aversion[users]
-            + m.discount * -np.log1p(-discount)
+            - m.discount * np.log(price)
             - m.affordability * share / m.reference_premium_share_of_income
         )
         return expit(score)
 
-    def _write_policies(self, state, day, buyers, arm, product, channel, discount) -> None:
+    def _write_policies(self, state, day, buyers, arm, product, channel, price) -> None:
+        """Policies at ``price`` × list premium; channel -1 marks those held at t=0."""
         if len(buyers) == 0:
             return
         ids = self.n_policies + np.arange(len(buyers))
         self.n_policies += len(buyers)
         state.holder[product, buyers] = ids
-        premium = self.products[product].premium_per_year * (1 - discount)
+        premium = self.products[product].premium_per_year * np.asarray(price, dtype=float)
+        self.policies.add(buyers, product, arm, day, premium, initial=channel < 0)
         self.log.append("policy", day, buyers, arm, product, channel, premium, "user", ids)
 
     # --- claims and lapses ----------------------------------------------------------------
@@ -202,16 +227,15 @@ class Insurer:
         arms = self.arm[users]
         self.log.append("claim", day, users, arms, product, -1, amounts, "insurer", ids)
         report_day = np.ceil(day + delay)
-        return [
-            (float(d - day), _subset(ClaimBatch(product, ids, users, amounts), report_day == d))
-            for d in np.unique(report_day)
-        ]
+        batch = ClaimBatch(product, ids, users, amounts, state.holder[product, users].copy())
+        return [(float(d - day), _subset(batch, report_day == d)) for d in np.unique(report_day)]
 
     def report(self, day: float, batch: ClaimBatch) -> list[tuple[float, ClaimBatch]]:
         """Log reported claims; return (settlement delay, batch) pairs to schedule."""
         arms = self.arm[batch.users]
         self.log.append("claim_reported", day, batch.users, arms, -1, -1, batch.amounts,
                         "insurer", batch.claim_ids)  # fmt: skip
+        self.policies.report(batch.policy_ids, batch.amounts)
         spec = self.products[batch.product].settlement_delay_days
         u = self.streams.uniforms("settle_delay", int(day), self.pop.n_users, batch.product)
         settle = np.ceil(lognormal_ppf(u[batch.users], spec))
@@ -232,6 +256,7 @@ class Insurer:
             leaving = holders[u < hazard]
             ids = state.holder[product, leaving]
             state.holder[product, leaving] = -1
+            self.policies.end(ids, day)
             self.log.append("lapse", day, leaving, self.arm[leaving], product, -1, 0.0, "none", ids)
 
 
@@ -249,4 +274,5 @@ def _norm_ppf(u: np.ndarray) -> np.ndarray:
 
 
 def _subset(batch: ClaimBatch, mask: np.ndarray) -> ClaimBatch:
-    return ClaimBatch(batch.product, batch.claim_ids[mask], batch.users[mask], batch.amounts[mask])
+    return ClaimBatch(batch.product, batch.claim_ids[mask], batch.users[mask],
+                      batch.amounts[mask], batch.policy_ids[mask])  # fmt: skip

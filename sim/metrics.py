@@ -70,25 +70,32 @@ def user_table(scenario: Scenario, population: Population, arm: np.ndarray,
                world: WorldResult, table: pa.Table) -> pd.DataFrame:  # fmt: skip
     """One row per user: arm, traits, pre-period covariates and experiment-period outcomes."""
     log = _Log(table, population.n_users, scenario.experiment.warmup_days)
-    frame = pd.DataFrame(
-        {
-            "user_id": np.arange(population.n_users),
-            "arm": np.asarray(list(scenario.arms))[arm],
-            "segment": np.asarray(population.segment_names)[population.segment],
-            "age_years": population.age_years,
-            "income_per_month": population.income_per_month,
-            "city_tier": population.city_tier,
-            "consent_data_sharing": population.consent_data_sharing,
-            "email_opt_in": population.email_opt_in,
-            "push_opt_in": population.push_opt_in,
-            "true_risk": population.latent_risk,
-            "insurance_need": population.insurance_need,
-        }
-    )
-    frame = frame.assign(**_platform_columns(log, world), **_offer_columns(log))
-    frame = frame.assign(**_fixed_cost_columns(log, arm, len(scenario.arms)))
-    frame = frame.assign(**_insurance_columns(scenario, log))
-    return frame.assign(**_money_columns(frame))
+    columns = {
+        "user_id": np.arange(population.n_users),
+        "arm": pd.Categorical.from_codes(arm, list(scenario.arms)),
+        "segment": pd.Categorical.from_codes(population.segment, population.segment_names),
+        "age_years": population.age_years,
+        "income_per_month": population.income_per_month,
+        "city_tier": population.city_tier,
+        "consent_data_sharing": population.consent_data_sharing,
+        "email_opt_in": population.email_opt_in,
+        "push_opt_in": population.push_opt_in,
+        "true_risk": population.latent_risk,
+        "insurance_need": population.insurance_need,
+        **_platform_columns(log, world),
+        **_offer_columns(log),
+        **_fixed_cost_columns(log, arm, len(scenario.arms)),
+        **_insurance_columns(scenario, log),
+    }
+    columns.update(_money_columns(columns))
+    # counts fit in 32 bits; halving them keeps a million-user table small
+    return pd.DataFrame({k: _compact(v) for k, v in columns.items()}, copy=False)
+
+
+def _compact(values):
+    if isinstance(values, np.ndarray) and values.dtype == np.int64:
+        return values.astype(np.int32)
+    return values
 
 
 def _platform_columns(log: _Log, world: WorldResult) -> dict[str, np.ndarray]:
@@ -183,17 +190,18 @@ def _earned_premium(scenario: Scenario, log: _Log) -> tuple[np.ndarray, np.ndarr
     )
 
 
-def _money_columns(f: pd.DataFrame) -> dict[str, pd.Series]:
+def _money_columns(c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     platform_cost = (
-        f.contact_cost_platform + f.discount_platform + f.reward_platform + f.fixed_cost_platform
-    )
+        c["contact_cost_platform"] + c["discount_platform"] + c["reward_platform"]
+        + c["fixed_cost_platform"]
+    )  # fmt: skip
     insurer_cost = (
-        f.contact_cost_insurer + f.discount_insurer + f.reward_insurer + f.fixed_cost_insurer
-        + f.commission
+        c["contact_cost_insurer"] + c["discount_insurer"] + c["reward_insurer"]
+        + c["fixed_cost_insurer"] + c["commission"]
     )  # fmt: skip
     return {
-        "platform_net_revenue": f.course_revenue + f.commission - platform_cost,
-        "insurer_margin": f.premium_earned - f.claims_incurred - insurer_cost,
+        "platform_net_revenue": c["course_revenue"] + c["commission"] - platform_cost,
+        "insurer_margin": c["premium_earned"] - c["claims_incurred"] - insurer_cost,
     }
 
 

@@ -11,54 +11,16 @@ import numpy as np
 
 from xsim.eventlog import EventLog
 from xsim.population import CourseCatalogue, Population
+from xsim.recommending import observed_log
 from xsim.rng import RandomStreams
 from xsim.scenario import Scenario
+from xsim.slates import Slates
 from xsim.state import WorldState, engagement_decay
 
 _PURCHASE_ENGAGEMENT = 3.0  # a purchase counts as three visits towards stickiness
 _BUZZ_HALFLIFE_DAYS = 3.0
 _FATIGUE_HALFLIFE_DAYS = 7.0
 _MAX_VISIT_PROBABILITY = 0.95
-
-
-class PopularitySlates:
-    """Slates from recent purchase counts: one ranking for everyone, then per user the courses
-    they may see (not owned, visible in their arm), the arm's pinned course first, and the last
-    slot given up where an insurance slot is reserved (item -1 marks an empty slot).
-
-    ``retrain`` is called by the engine's retraining process with the purchase counts the
-    platform observed over its window.
-    """
-
-    def __init__(self, n_courses: int, slate_size: int):
-        self.slate_size = slate_size
-        self.ranking = np.arange(n_courses)
-
-    def retrain(self, purchase_counts: np.ndarray) -> None:
-        self.ranking = np.argsort(-purchase_counts, kind="stable")
-
-    def top_k(self, users: np.ndarray, arms: np.ndarray, state: WorldState) -> np.ndarray:
-        k = self.slate_size
-        candidates = self.ranking[: min(len(self.ranking), 3 * k + 16)]
-        hidden = ~state.arms.course_visible[arms[:, None], candidates[None, :]]
-        blocked = hidden | state.owned.contains(users[:, None], candidates[None, :])
-        order = np.argsort(blocked, axis=1, kind="stable")[:, :k]
-        slate = np.where(np.take_along_axis(blocked, order, 1), -1, candidates[order])
-        slate = self._pin(slate, users, arms, state)
-        slate[state.slot_reserved[users], k - 1] = -1
-        return slate
-
-    @staticmethod
-    def _pin(slate: np.ndarray, users: np.ndarray, arms: np.ndarray, state) -> np.ndarray:
-        pinned = state.arms.pinned_course[arms]
-        rows = np.flatnonzero(pinned >= 0)
-        rows = rows[~state.owned.contains(users[rows], pinned[rows])]
-        if len(rows):
-            rest = slate[rows]
-            rest = np.where(rest == pinned[rows, None], -1, rest)  # no duplicate of the pin
-            keep = np.argsort(rest == -1, axis=1, kind="stable")[:, :-1]
-            slate[rows] = np.column_stack([pinned[rows], np.take_along_axis(rest, keep, 1)])
-        return slate
 
 
 class Platform:
@@ -78,7 +40,14 @@ class Platform:
         self.pop, self.cat, self.arm, self.streams, self.log = (
             population, catalogue, arm, streams, log,
         )  # fmt: skip
-        self.slates = PopularitySlates(catalogue.n_courses, self.spec.slate_size)
+        self.slates = Slates(catalogue.n_courses, self.spec.slate_size)
+        self.observed = observed_log(scenario, population.n_users, catalogue.n_courses, arm)
+        regular = ~catalogue.partner
+        self.topic_courses = [
+            np.flatnonzero(regular & (catalogue.topic == t))
+            for t in range(len(catalogue.topic_names))
+        ]
+        self.favourite_topic = np.argmax(population.taste @ catalogue.topic_centroids.T, axis=1)
         literacy = [catalogue.topic_names.index(t) for t in self.spec.literacy_topics]
         self.is_literacy_course = np.isin(catalogue.topic, literacy)
         self.decay = engagement_decay(self.spec.engagement_halflife_days)
@@ -136,11 +105,54 @@ class Platform:
         utility -= utility.max(axis=1, keepdims=True)
         prob = np.exp(utility)
         cdf = np.cumsum(prob, axis=1) / prob.sum(axis=1, keepdims=True)
+        self._browse(visitors, slate, prob[:, 1:], day)
+        self._search(state, visitors, day)
         u = self.streams.uniforms("choice", day, self.pop.n_users)[visitors]
         choice = (u[:, None] > cdf[:, :-1]).sum(axis=1)  # 0 = no purchase
         bought = choice > 0
         rows = np.flatnonzero(bought)
         return visitors[rows], slate[rows, choice[rows] - 1]
+
+    def _browse(self, visitors, slate, weight, day: int) -> None:
+        """Each visitor opens one shown course (logit weights among the slate): the platform's
+        behaviour signal, observed whether or not anything is bought."""
+        cdf = np.cumsum(weight, axis=1)
+        total = cdf[:, -1:]
+        cdf = cdf / np.where(total > 0, total, 1.0)
+        u = self.streams.uniforms("browse", day, self.pop.n_users)[visitors]
+        pick = np.minimum((u[:, None] > cdf).sum(axis=1), slate.shape[1] - 1)
+        items = slate[np.arange(len(visitors)), pick]
+        seen = (items >= 0) & (total[:, 0] > 0)
+        self.observed.add_views(visitors[seen], items[seen])
+
+    def _search(self, state: WorldState, visitors: np.ndarray, day: int) -> None:
+        """Some visitors also search their favourite topic and open a course they like (logit
+        over that topic's visible courses they do not own): the signal recommenders get from
+        beyond their own slates."""
+        u = self.streams.uniforms("search", day, self.pop.n_users)[visitors]
+        share = self.spec.search_share_of_visits
+        searchers, u = visitors[u < share], u[u < share] / share  # u/share is U(0,1) again
+        topics = self.favourite_topic[searchers]
+        for topic, courses in enumerate(self.topic_courses):
+            rows = np.flatnonzero(topics == topic)
+            if len(rows) and len(courses):
+                self._search_topic(state, searchers[rows], courses, u[rows])
+
+    def _search_topic(self, state, users, courses, u) -> None:
+        utility = self.pop.taste[users] @ self.cat.vector[courses].T * self.spec.taste_weight
+        utility += self.cat.quality[courses]
+        price = (self.spec.price_weight_per_100 / 100) * self.cat.price[courses].astype(np.float32)
+        utility -= self.pop.price_sensitivity[users, None] * price
+        utility -= utility.max(axis=1, keepdims=True)
+        weight = np.exp(utility, out=utility)
+        weight[
+            state.owned.rows(users)[:, courses]
+            | ~state.arms.course_visible[self.arm[users]][:, courses]
+        ] = 0
+        cdf = np.cumsum(weight, axis=1, out=weight)
+        found = cdf[:, -1] > 0
+        pick = np.minimum((cdf < u[:, None] * cdf[:, -1:]).sum(axis=1), len(courses) - 1)
+        self.observed.add_views(users[found], courses[pick[found]])
 
     def _utility(self, users: np.ndarray, slate: np.ndarray, price: np.ndarray) -> np.ndarray:
         s = self.spec
@@ -157,6 +169,7 @@ class Platform:
         cut = state.arms.course_discount[arms, items]
         paid = list_price * (1 - cut)
         self.log.append("purchase", day, buyers, arms, items, amount=paid, payer="user")
+        self.observed.add_purchases(buyers, items, paid)
         discounted = cut > 0
         for arm in np.unique(arms[discounted]):
             sel = discounted & (arms == arm)
@@ -168,7 +181,9 @@ class Platform:
         state.engagement[buyers] += _PURCHASE_ENGAGEMENT
         state.last_purchase_day[buyers] = day
         state.purchased_today_item[buyers] = items
+        state.course_purchases[buyers] += 1
         literacy = buyers[self.is_literacy_course[items]]
+        state.literacy_purchases[literacy] += 1
         aware = state.awareness[literacy]
         state.awareness[literacy] = aware + self.spec.awareness_per_literacy_purchase * (1 - aware)
 
@@ -183,9 +198,9 @@ class Platform:
         arms = self.arm[sharers]
         self.log.append("share", day, sharers, arms)
         self._pay_rewards(state, sharers, arms, day)
-        shared = np.zeros(self.pop.n_users, np.float32)
-        shared[sharers] = 1.0
-        state.buzz += self.pop.friends @ shared
+        # friends are symmetric: each sharer's row lists whom the word reaches
+        reached = self.pop.friends[sharers]
+        np.add.at(state.buzz, reached.indices, reached.data)
 
     def _pay_rewards(self, state: WorldState, sharers, arms, day: int) -> None:
         reward = state.arms.share_reward[arms]

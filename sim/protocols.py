@@ -6,7 +6,9 @@ Strategies see the world only through a `WorldView` of read-only arrays and answ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -111,8 +113,7 @@ class WorldView:
     visited_today: np.ndarray  # bool per user
     shared_today: np.ndarray  # bool per user: shared a purchase with friends today
     friends: object  # scipy.sparse CSR adjacency (read-only by contract)
-    expected_claim_cost: np.ndarray  # (n_products, n_users) per year, from the risk model
-    purchase_propensity: np.ndarray  # per user, the platform's interest score in [0, 1]
+    partner_data: Callable[[], tuple[np.ndarray, np.ndarray]]  # see the two properties
     partner_course: int  # this arm's co-branded course (-1 if none)
     budget_left: float  # what the strategy may still spend (inf without a budget)
     products: tuple[str, ...]
@@ -121,6 +122,18 @@ class WorldView:
     segments: tuple[str, ...]
     premium_per_year: tuple[float, ...]
     cost_per_send: tuple[float, ...]
+
+    # Cross-partner data, NaN where the user did not consent to data sharing; computed on first
+    # use, since most strategies never look at them.
+    @cached_property
+    def expected_claim_cost(self) -> np.ndarray:
+        """(n_products, n_users) expected claim cost per year from the insurer's risk model."""
+        return self.partner_data()[0]
+
+    @cached_property
+    def purchase_propensity(self) -> np.ndarray:
+        """Per user, the platform's interest score in [0, 1] (engagement percentile)."""
+        return self.partner_data()[1]
 
 
 @runtime_checkable

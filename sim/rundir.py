@@ -19,6 +19,8 @@ from pathlib import Path
 
 from xsim import __version__
 from xsim.errors import InputError
+from xsim.privacy import pseudonymise_events, pseudonymise_users
+from xsim.rng import RandomStreams
 from xsim.runner import RunResult
 from xsim.scenario import Scenario
 from xsim.scenario_io import scenario_hash, scenario_to_yaml
@@ -57,26 +59,51 @@ def staging(final: Path) -> Iterator[Path]:
         raise
 
 
-def write_run(result: RunResult, folder: Path, command: list[str] | None = None) -> None:
-    """Write every table of ``result`` into ``folder``; the manifest goes last."""
+def write_run(
+    result: RunResult, folder: Path, command: list[str] | None = None, raw_ids: bool = False
+) -> None:
+    """Write every table of ``result`` into ``folder``; the manifest goes last. User ids are
+    pseudonymous (`xsim.privacy`) unless ``raw_ids``."""
     folder = Path(folder)
-    if result.events_path.parent.resolve() != folder.resolve():
-        shutil.copyfile(result.events_path, folder / "events.parquet")
+    _write_user_tables(result, folder, raw_ids)
     (folder / "scenario.yaml").write_text(scenario_to_yaml(result.scenario), encoding="utf-8")
-    result.users.to_parquet(folder / "users.parquet", index=False)
     result.daily.to_parquet(folder / "daily.parquet", index=False)
     result.book.to_parquet(folder / "book.parquet", index=False)
     result.summary_table.to_csv(folder / "summary.csv")
     result.effects.to_frame().to_csv(folder / "effects.csv", index=False)
     (folder / "effects.json").write_text(result.effects.to_json(), encoding="utf-8")
+    (folder / "objective.json").write_text(result.objective.to_json(), encoding="utf-8")
+    recommender = json.dumps({"retrainings": result.recommender}, indent=2, default=_json_number)
+    (folder / "recommender.json").write_text(recommender, encoding="utf-8")
+    risk = json.dumps(result.risk, indent=2, default=_json_number)
+    (folder / "risk.json").write_text(risk, encoding="utf-8")
     if result.effects.truth is not None:
         truth = json.dumps(result.effects.truth.to_dict(), indent=2, default=_json_number)
         (folder / "truth.json").write_text(truth, encoding="utf-8")
-    manifest = build_manifest(result, command)
+    manifest = build_manifest(result, command, raw_ids)
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
-def build_manifest(result: RunResult, command: list[str] | None = None) -> dict:
+def _write_user_tables(result: RunResult, folder: Path, raw_ids: bool) -> None:
+    events = folder / "events.parquet"
+    if raw_ids:
+        if result.events_path.resolve() != events.resolve():
+            shutil.copyfile(result.events_path, events)
+        result.users.to_parquet(folder / "users.parquet", index=False)
+        return
+    salt = RandomStreams(result.seed_entropy).salt()
+    internal = result.events_path
+    if internal.resolve() == events.resolve():  # streamed into this folder: move it aside
+        internal = internal.rename(folder / ".events-internal.parquet")
+    pseudonymise_events(internal, events, salt)
+    if internal.parent.resolve() == folder.resolve():
+        internal.unlink()
+    pseudonymise_users(result.users, salt).to_parquet(folder / "users.parquet", index=False)
+
+
+def build_manifest(
+    result: RunResult, command: list[str] | None = None, raw_ids: bool = False
+) -> dict:
     return {
         "xsim_version": __version__,
         "python": sys.version.split()[0],
@@ -85,6 +112,7 @@ def build_manifest(result: RunResult, command: list[str] | None = None) -> dict:
         "scenario_sha256": scenario_hash(result.scenario),
         "seed": result.scenario.seed,
         "seed_entropy": str(result.seed_entropy),
+        "user_ids": "internal indices" if raw_ids else "pseudonymous (keyed hash)",
         "n_users": result.scenario.population.n_users,
         "horizon_days": result.scenario.horizon_days,
         "n_events": result.n_events,

@@ -14,13 +14,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xsim.clusters import assign_units, estimate_unit_effects
 from xsim.engine import Engine, WorldInputs
 from xsim.eventlog import EventLog
 from xsim.history import build_book
+from xsim.memory import check_fits
 from xsim.metrics import arm_summary, daily_table, user_table
-from xsim.population import assign_arms, build_catalogue, build_population
+from xsim.objective import ObjectiveResult, evaluate_objective
+from xsim.population import build_catalogue, build_population
+from xsim.risk import expected_costs, fit_risk_model, user_frame
+from xsim.risk_report import risk_report
 from xsim.rng import RandomStreams
-from xsim.run_effects import RunEffects, estimate_effects
+from xsim.run_effects import RunEffects
 from xsim.scenario import Scenario
 from xsim.truth import twin_world_truth
 
@@ -40,6 +45,9 @@ class RunResult:
     book: pd.DataFrame
     summary_table: pd.DataFrame
     effects: RunEffects
+    risk: dict
+    recommender: list[dict]
+    objective: ObjectiveResult
     events_path: Path
     seed_entropy: int
     timings_seconds: dict[str, float] = field(default_factory=dict)
@@ -72,6 +80,7 @@ def run(
     ``progress(task, done, total)`` reports simulated days ('simulate') and twin worlds
     ('truth'). ``streams`` replaces the scenario's seed tree (replication ``i`` passes
     ``RandomStreams(scenario.seed).replication(i)``)."""
+    check_fits(scenario)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     temp = None
@@ -82,7 +91,7 @@ def run(
     streams = streams if streams is not None else RandomStreams(scenario.seed)
     inputs, book = prepare_world(scenario, streams)
     population = inputs.population
-    arm = assign_arms(population.n_users, [a.weight for a in scenario.arms.values()], streams)
+    arm, clusters = assign_units(population, scenario, streams)
     timings["population"] = time.perf_counter() - clock
     days = _tracker(progress, "simulate", scenario.horizon_days)
     with EventLog(events_path, scenario.outputs.event_chunk_rows) as log:
@@ -92,6 +101,7 @@ def run(
     users = user_table(scenario, population, arm, world, table)
     daily = daily_table(scenario, world, table)
     summary = arm_summary(users, list(scenario.arms))
+    risk = risk_report(inputs, world, users)
     timings["metrics"] = time.perf_counter() - clock - sum(timings.values())
     truth = None
     if scenario.analysis.truth and population.n_users <= scenario.analysis.truth_max_users:
@@ -101,11 +111,16 @@ def run(
         metrics = list(dict.fromkeys(m.rsplit(":", 1)[0] for m in specs))
         truth = twin_world_truth(inputs, metrics, worlds)
         timings["truth"] = time.perf_counter() - clock - sum(timings.values())
-    effects = estimate_effects(users, scenario, truth)
+    effects = estimate_unit_effects(users, scenario, truth, clusters)
     timings["effects"] = time.perf_counter() - clock - sum(timings.values())
+    objective = evaluate_objective(scenario, users, table, inputs.expected_claim_cost, book)
+    timings["objective"] = time.perf_counter() - clock - sum(timings.values())
     return RunResult(
-        scenario, users, daily, book, summary, effects, events_path, streams.entropy,
-        timings, log.n_rows, temp,
+        scenario=scenario, users=users, daily=daily, book=book, summary_table=summary,
+        effects=effects, risk=risk, recommender=world.recommender, objective=objective,
+        events_path=events_path,
+        seed_entropy=streams.entropy, timings_seconds=timings, n_events=log.n_rows,
+        _workdir=temp,
     )  # fmt: skip
 
 
@@ -122,9 +137,11 @@ def prepare_world(scenario: Scenario, streams: RandomStreams) -> tuple[WorldInpu
     )
     population = build_population(scenario, catalogue, streams)
     book = build_book(scenario, catalogue, streams)
-    costs = book_claim_cost(scenario, book, population.n_users)
+    model = fit_risk_model(scenario, book)
+    costs = expected_costs(scenario, model, user_frame(scenario, population))
     holders = initial_holders(scenario, population, streams)
-    return WorldInputs(scenario, population, catalogue, streams, costs, holders), book
+    inputs = WorldInputs(scenario, population, catalogue, streams, costs, holders, book, model)
+    return inputs, book
 
 
 def initial_holders(scenario: Scenario, population, streams: RandomStreams) -> list[np.ndarray]:
@@ -137,18 +154,6 @@ def initial_holders(scenario: Scenario, population, streams: RandomStreams) -> l
         p = np.minimum(product.initial_holders_share * weight, 1.0)
         holders.append(np.flatnonzero(rng.random(population.n_users) < p))
     return holders
-
-
-def book_claim_cost(scenario: Scenario, book: pd.DataFrame, n_users: int) -> np.ndarray:
-    """Expected claim cost per year of each product, from the book's experience (the same for
-    every user until a risk model is fitted): claims paid per exposure year."""
-    costs = np.zeros((len(scenario.insurer.products), n_users), np.float32)
-    for code, (name, product) in enumerate(scenario.insurer.products.items()):
-        rows = book[book["product"] == name]
-        exposure = rows.exposure_years.sum()
-        fallback = product.claim_frequency_per_year * product.severity.mean
-        costs[code] = rows.claim_amount.sum() / exposure if exposure > 0 else fallback
-    return costs
 
 
 def _tracker(progress: Progress | None, task: str, total: int) -> Callable[[int], None] | None:

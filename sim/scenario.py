@@ -14,6 +14,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from xsim.columns import OUTCOMES, USER_COLUMNS, metric_columns
+from xsim.estimators.recommend import PopularitySpec, RecommenderSpec, check_spec
+from xsim.scenario_objective import ObjectiveSpec, OptimizeSpec, objective_problems
+from xsim.scenario_risk import RiskControlSpec
 from xsim.strategies import StrategySpec
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -106,19 +109,19 @@ class PlatformSpec(Strict):
     catalogue: Catalogue = Catalogue()
     slate_size: int = Field(6, ge=1, le=50)
     position_bias_per_slot: float = Field(0.15, ge=0.0)
-    no_purchase_utility: float = 6.0
+    no_purchase_utility: float = 7.0
     taste_weight: float = Field(1.0, ge=0.0)
     price_weight_per_100: float = Field(0.6, ge=0.0)
     engagement_halflife_days: float = Field(14.0, gt=0.0)
     engagement_visit_effect: float = Field(0.15, ge=0.0)
     word_of_mouth_visit_effect: float = Field(0.5, ge=0.0)
     fatigue_visit_effect: float = Field(0.2, ge=0.0)
+    search_share_of_visits: Probability = 0.3
     churn_probability_per_day: Probability = 0.002
     churn_inactivity_scale_days: float = Field(30.0, gt=0.0)
     churn_fatigue_effect: float = Field(0.5, ge=0.0)
     literacy_topics: list[str] = ["finance"]
     awareness_per_literacy_purchase: Probability = 0.15
-    popularity_window_days: int = Field(28, ge=1)
 
 
 class Severity(Strict):
@@ -167,6 +170,7 @@ class InsurerSpec(Strict):
     historical_book: HistoricalBook = HistoricalBook()
     initial_trust: Probability = 0.5
     trust_per_settled_claim: Probability = 0.1
+    risk: RiskControlSpec = RiskControlSpec()
     awareness_per_lecture: Probability = 0.3
     trust_per_lecture: Probability = 0.15
     trust_per_service_contact: Probability = 0.2
@@ -211,21 +215,31 @@ def default_channels() -> dict[str, Channel]:
     }  # fmt: skip
 
 
+class ClusterSpec(Strict):
+    """Social clusters, the randomisation units when ``experiment.unit`` is 'cluster'.
+
+    Clusters are communities of the friendship graph: connected components of its strong ties
+    (friendships whose two ends share at least ``min_shared_friends`` friends; 0 keeps every
+    friendship). Users in tiny components join their friends' cluster; components larger than
+    ``max_users`` are cut into breadth-first pieces."""
+
+    min_shared_friends: int = Field(2, ge=0, le=1000)
+    max_users: int = Field(2000, ge=1)
+
+
 class ExperimentSpec(Strict):
     warmup_days: int = Field(28, ge=0, le=3650)
     duration_days: int = Field(90, ge=1, le=3650)
-    unit: Literal["user"] = "user"
+    unit: Literal["user", "cluster"] = Field(
+        "user", description="randomisation unit: users, or social clusters (see clusters)"
+    )
+    clusters: ClusterSpec = ClusterSpec()
     control_arm: str | None = Field(None, description="default: the first arm")
 
 
 class Arm(Strict):
     weight: float = Field(gt=0.0)
     strategy: StrategySpec
-
-
-class RecommenderSpec(Strict):
-    kind: Literal["popularity"] = "popularity"
-    retrain_every_days: int = Field(7, ge=1)
 
 
 class GuardrailSpec(Strict):
@@ -288,9 +302,11 @@ class Scenario(Strict):
     channels: dict[str, Channel] = Field(default_factory=default_channels)
     experiment: ExperimentSpec = ExperimentSpec()
     arms: dict[str, Arm] = Field(min_length=1)
-    recommender: RecommenderSpec = RecommenderSpec()
+    recommender: RecommenderSpec = PopularitySpec()
     analysis: AnalysisSpec = AnalysisSpec()
     outputs: OutputSpec = OutputSpec()
+    objective: ObjectiveSpec = ObjectiveSpec()
+    optimize: OptimizeSpec | None = None
 
     @field_validator("channels", mode="before")
     @classmethod
@@ -350,6 +366,8 @@ def cross_reference_problems(s: Scenario) -> list[str]:
         problems.append("platform.catalogue.topics: topics must be unique")
     problems += _correlation_problems(s.population.correlations)
     problems += _analysis_problems(s.analysis)
+    problems += check_spec(s.recommender, s.platform.catalogue.n_courses, s.population.n_users)
+    problems += objective_problems(s)
     return problems
 
 
@@ -375,8 +393,10 @@ def _analysis_problems(a: AnalysisSpec) -> list[str]:
 
 
 def _correlation_problems(c: Correlations) -> list[str]:
-    matrix = correlation_matrix(c)
-    if np.linalg.eigvalsh(matrix).min() <= 1e-9:
+    """Positive definite (Sylvester's criterion on the 3 × 3 matrix): jointly possible."""
+    a, b, d = c.need_risk, c.need_finance_interest, c.finance_interest_risk
+    determinant = 1 + 2 * a * b * d - a * a - b * b - d * d
+    if 1 - a * a <= 1e-9 or determinant <= 1e-9:
         return ["population.correlations: the three correlations are not jointly possible"]
     return []
 

@@ -16,10 +16,17 @@ import yaml
 from pydantic import ValidationError
 
 from xsim.errors import InputError
+from xsim.estimators.recommend import KINDS as RECOMMENDER_KINDS
+from xsim.estimators.risk import RISK_MODEL_KINDS
 from xsim.scenario import Scenario
 from xsim.strategies import STRATEGY_CLASSES
 
-_STRATEGY_KINDS = {cls.model_fields["kind"].default for cls in STRATEGY_CLASSES}
+# discriminator tags appear in pydantic's error locations; they are not field names
+_TAGS = (
+    {cls.model_fields["kind"].default for cls in STRATEGY_CLASSES}
+    | set(RISK_MODEL_KINDS)
+    | set(RECOMMENDER_KINDS)
+)
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -70,13 +77,14 @@ def _parse_yaml(text: str, source: str) -> dict[str, Any]:
 
 
 def _set_dotted(data: dict, dotted: str, value: Any, source: str) -> None:
-    """Apply an override such as ``arms.offer.strategy.discount=0.2`` to parsed YAML."""
+    """Apply an override such as ``arms.offer.strategy.discount=0.2`` to parsed YAML; missing
+    intermediate mappings are created (validation then judges the result)."""
     node = data
     parts = dotted.split(".")
     for part in parts[:-1]:
-        child = node.get(part) if isinstance(node, dict) else None
+        child = node.setdefault(part, {})
         if not isinstance(child, dict):
-            raise InputError(f"{dotted}: no such mapping {part!r} in the scenario", source)
+            raise InputError(f"{dotted}: {part!r} is not a mapping in the scenario", source)
         node = child
     node[parts[-1]] = value
 
@@ -85,7 +93,7 @@ def format_validation_error(exc: ValidationError) -> list[str]:
     """One line per pydantic error: ``field.path: message (got value)``."""
     lines = []
     for err in exc.errors(include_url=False):
-        loc = [str(p) for p in err["loc"] if str(p) not in _STRATEGY_KINDS]
+        loc = [str(p) for p in err["loc"] if str(p) not in _TAGS]
         path = ".".join(loc) or "scenario"
         lines.extend(_error_lines(path, err))
     return lines
@@ -94,9 +102,8 @@ def format_validation_error(exc: ValidationError) -> list[str]:
 def _error_lines(path: str, err: dict) -> list[str]:
     kind, msg, value = err["type"], err["msg"], err.get("input")
     if kind == "union_tag_invalid":
-        known = ", ".join(sorted(_STRATEGY_KINDS))
-        tag = err.get("ctx", {}).get("tag")
-        return [f"{path}.kind: unknown strategy kind {tag!r} (known: {known})"]
+        ctx = err.get("ctx", {})
+        return [f"{path}.kind: unknown kind {ctx.get('tag')!r} (known: {ctx.get('expected_tags')})"]
     if kind == "union_tag_not_found":
         return [f"{path}.kind: missing; every strategy needs a kind"]
     if kind == "extra_forbidden":

@@ -14,11 +14,18 @@ class OwnedCourses:
     """Which courses each user owns, packed as bits: ceil(n_courses / 64) words per user."""
 
     def __init__(self, n_users: int, n_courses: int):
+        self.n_courses = n_courses
         self.words = np.zeros((n_users, (n_courses + 63) // 64), dtype=np.uint64)
 
     def add(self, users: np.ndarray, courses: np.ndarray) -> None:
         bits = np.left_shift(np.uint64(1), (courses % 64).astype(np.uint64))
         np.bitwise_or.at(self.words, (users, courses // 64), bits)
+
+    def rows(self, users: np.ndarray) -> np.ndarray:
+        """Ownership of every course for ``users`` (len(users) × n_courses bool)."""
+        words = np.ascontiguousarray(self.words[users])
+        bits = np.unpackbits(words.view(np.uint8), axis=1, bitorder="little")
+        return bits[:, : self.n_courses].astype(bool)
 
     def contains(self, users: np.ndarray, courses: np.ndarray) -> np.ndarray:
         """Elementwise: does users[i] own courses[i]? (shapes broadcast)."""
@@ -39,6 +46,7 @@ class ArmSettings:
     share_reward: np.ndarray
     payer: list[str]
     spent: np.ndarray
+    paused: np.ndarray
 
     @classmethod
     def initial(cls, n_arms: int, catalogue: CourseCatalogue) -> ArmSettings:
@@ -51,6 +59,7 @@ class ArmSettings:
             share_reward=np.zeros(n_arms),
             payer=["insurer"] * n_arms,
             spent=np.zeros(n_arms),
+            paused=np.zeros(n_arms, bool),
         )
 
     def reset(self, arm: int, catalogue: CourseCatalogue) -> None:
@@ -87,6 +96,8 @@ class WorldState:
     arms: ArmSettings
     visits_pre: np.ndarray
     visits: np.ndarray
+    course_purchases: np.ndarray
+    literacy_purchases: np.ndarray
     owned: OwnedCourses
 
     @classmethod
@@ -115,6 +126,8 @@ class WorldState:
             arms=ArmSettings.initial(len(scenario.arms), catalogue),
             visits_pre=np.zeros(n, np.int32),
             visits=np.zeros(n, np.int32),
+            course_purchases=np.zeros(n, np.int16),
+            literacy_purchases=np.zeros(n, np.int16),
             owned=OwnedCourses(n, catalogue.n_courses),
         )
 

@@ -12,10 +12,10 @@ from xsim.strategies.base import StrategyParams
 
 
 class InAppInsuranceSlot(StrategyParams):
-    """The arm's targeted users (eligible, interest score at least ``min_propensity``) see an
-    insurance slot for ``product`` instead of their last course slot; each day, those who
-    visited are shown the quote through ``channel``. The slot displaces a course, so course
-    sales may fall: the platform pays for the slot in lost sales."""
+    """The arm's targeted users (eligible; with ``min_propensity`` > 0, consenting users whose
+    interest score reaches it) see an insurance slot for ``product`` instead of their last
+    course slot; each day, those who visited are shown the quote through ``channel``. The slot
+    displaces a course, so course sales may fall: the platform pays for it in lost sales."""
 
     kind: Literal["in_app_insurance_slot"] = "in_app_insurance_slot"
     every_days: Literal[1] = 1
@@ -27,8 +27,9 @@ class InAppInsuranceSlot(StrategyParams):
     def decide(self, view: WorldView, rng: np.random.Generator) -> Offers:
         product = view.products.index(self.product)
         users = view.arm_users
-        interested = view.purchase_propensity[users] >= self.min_propensity
-        targeted = users[interested & self.eligible(view, users, product)]
+        targeted = users[self.eligible(view, users, product)]
+        if self.min_propensity > 0:  # targeting by platform data: consenting users only
+            targeted = targeted[view.purchase_propensity[targeted] >= self.min_propensity]
         seen = targeted[view.visited_today[targeted]]
         channel = view.channels.index(self.channel)
         return Offers.quotes(

@@ -15,7 +15,8 @@ class LectureSeries(StrategyParams):
     """Every ``every_days`` a lecture is held (``cost_per_lecture``) and the arm's eligible users
     are invited through ``channel``; those who click attend, which raises their insurance
     awareness and trust. With a ``product``, attendees are quoted it at the end of the lecture.
-    ``min_engagement`` invites only users at or above that engagement percentile (0–1)."""
+    ``min_engagement`` > 0 invites only consenting users at or above that engagement percentile
+    (0–1)."""
 
     kind: Literal["lecture_series"] = "lecture_series"
     every_days: int = Field(14, ge=1, description="days between lectures")
@@ -28,8 +29,9 @@ class LectureSeries(StrategyParams):
     def decide(self, view: WorldView, rng: np.random.Generator) -> Offers:
         users = view.arm_users
         product = -1 if self.product is None else view.products.index(self.product)
-        engaged = view.purchase_propensity[users] >= self.min_engagement
-        invited = users[engaged & self.eligible(view, users)]
+        invited = users[self.eligible(view, users)]
+        if self.min_engagement > 0:  # targeting by platform data: consenting users only
+            invited = invited[view.purchase_propensity[invited] >= self.min_engagement]
         directives = self.directives(view)
         directives["fixed_cost"] += self.cost_per_lecture
         channel = view.channels.index(self.channel)

@@ -74,7 +74,7 @@ def test_engine_runs_a_handful_of_processes(monkeypatch):
     scenario = build(**{"population.n_users": 3000})
     xsim.run(scenario)
     assert sorted(started) == sorted(
-        ["_daily", "_campaign", "_campaign", "_retraining", "_insurer_cycle"]
+        ["_daily", "_campaign", "_campaign", "_retraining", "_insurer_cycle", "_risk_monitor"]
     )
 
 

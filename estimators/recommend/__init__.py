@@ -11,7 +11,7 @@ from .base import FittedRecommender, Recommender, RecommenderSpecBase
 from .factors import FactorModel
 from .interactions import Features, Interactions, event_matrix
 from .mf import BiasedMFSpec, fit_biased_mf, rmse
-from .popularity import FittedPopularity, PopularitySpec
+from .popularity import FittedPopularity, PopularitySpec, popularity_from_counts
 from .quality import (
     catalogue_coverage,
     ndcg_at_k,
@@ -47,6 +47,7 @@ __all__ = [
     "fit_biased_mf",
     "ndcg_at_k",
     "parse_spec",
+    "popularity_from_counts",
     "precision_at_k",
     "relevant_top_n",
     "rmse",

@@ -70,7 +70,14 @@ def fit_popularity(spec: PopularitySpec, data: Interactions) -> FittedPopularity
     else:
         primary = _distinct_users(getattr(data, spec.signal))
     views = _distinct_users(data.views)
+    return popularity_from_counts(primary, views, data.n_users, data.owned_matrix)
+
+
+def popularity_from_counts(
+    primary: np.ndarray, views: np.ndarray, n_users: int, owned: sp.csr_matrix | None = None
+) -> FittedPopularity:
+    """The fitted model from per-item counts (distinct users per item): what `fit` computes
+    from matrices, for callers that keep only the counts (a simulation with millions of users
+    need not hold a user × item matrix to rank by popularity)."""
     tie_break = 1e-6 * views / max(views.max(), 1.0)
-    return FittedPopularity(
-        item_scores=primary + tie_break, n_users=data.n_users, owned=data.owned_matrix
-    )
+    return FittedPopularity(item_scores=primary + tie_break, n_users=n_users, owned=owned)

@@ -44,10 +44,7 @@ def top_k_from_scores(
         rows = np.repeat(np.arange(m), np.diff(exclude.indptr))
         scores[rows, exclude.indices] = -np.inf
     kk = min(k, n)
-    if kk < n:
-        cand = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
-    else:
-        cand = np.broadcast_to(np.arange(n), (m, n))
+    cand = _best_columns(scores, kk) if kk < n else np.broadcast_to(np.arange(n), (m, n))
     vals = np.take_along_axis(scores, cand, axis=1)
     order = np.lexsort((cand, -vals), axis=1)
     top = np.take_along_axis(cand, order, axis=1)
@@ -55,6 +52,18 @@ def top_k_from_scores(
     if kk < k:
         top = np.hstack([top, np.full((m, k - kk), -1, dtype=top.dtype)])
     return top.astype(np.int64, copy=False)
+
+
+def _best_columns(scores: np.ndarray, kk: int) -> np.ndarray:
+    """The kk best columns of each row in id order, ties at the cut going to lower ids
+    (argpartition alone would pick tied columns arbitrarily)."""
+    negated = -scores
+    kth = np.partition(negated, kk - 1, axis=1)[:, kk - 1 : kk]
+    better = negated < kth
+    tied = negated == kth
+    room = kk - better.sum(axis=1, keepdims=True)
+    keep = better | (tied & (np.cumsum(tied, axis=1) <= room))
+    return np.nonzero(keep)[1].reshape(len(scores), kk)
 
 
 class Ranker:

@@ -19,7 +19,10 @@ BASE: dict[str, Any] = {
         },
         "social": {"mean_degree": 6, "homophily": 0.6},
     },
-    "platform": {"catalogue": {"n_courses": 60, "topics": ["finance", "career", "health"]}},
+    "platform": {
+        "catalogue": {"n_courses": 60, "topics": ["finance", "career", "health"]},
+        "no_purchase_utility": 6.0,  # a busier shop than the default: more events per test
+    },
     "insurer": {
         "products": {
             "accident": {

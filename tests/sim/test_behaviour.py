@@ -24,7 +24,7 @@ def _two_proportion_z(x1: int, n1: int, x2: int, n2: int) -> float:
 def _bundle_only(discount: float):
     return build(
         **{
-            "population.n_users": 20000,
+            "population.n_users": 40000,
             "arms": {
                 "control": {"weight": 1, "strategy": {"kind": "none"}},
                 "bundle": {
@@ -102,9 +102,9 @@ def _risk_gap(need_risk: float) -> float:
     """Welch t of true risk: policy buyers minus non-buyers in the treated arms."""
     scenario = build(
         **{
-            "population.n_users": 30000,
+            "population.n_users": 80000,
             "population.correlations": {"need_risk": need_risk, "finance_interest_risk": 0.0},
-            "insurer.purchase_model": {"need": 1.5},
+            "insurer.purchase_model": {"need": 3.0},
         }
     )
     users = xsim.run(scenario).users

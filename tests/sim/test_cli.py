@@ -135,6 +135,26 @@ BAD_INPUTS = {
         _small(**{"arms.offer.strategy.colour": "red"}),
         ["arms.offer.strategy.colour: unknown field"],
     ),
+    "unknown risk model kind": (
+        _small(**{"insurer.risk": {"model": {"kind": "crystal_ball"}}}),
+        ["insurer.risk.model.kind", "crystal_ball"],
+    ),
+    "unknown risk feature": (
+        _small(**{"insurer.risk": {"features": ["shoe_size"]}}),
+        ["insurer.risk.features.0"],
+    ),
+    "recommender rank too large": (
+        _small(**{"recommender": {"kind": "svd", "rank": 60}}),
+        ["recommender.rank", "must be < number of courses (60)"],
+    ),
+    "negative recommender weight": (
+        _small(**{"recommender": {"kind": "svd", "weights": {"social": -1}}}),
+        ["recommender.weights.social"],
+    ),
+    "unknown recommender kind": (
+        _small(**{"recommender": {"kind": "oracle"}}),
+        ["recommender.kind", "oracle"],
+    ),
     "top level list": ("- a\n- b\n", ["top level must be a mapping"]),
     "missing strategy kind": (
         _small(**{"arms.offer.strategy": {"product": "accident"}}),
@@ -171,3 +191,11 @@ def test_several_problems_are_reported_one_per_line(tmp_path):
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(lines) == 3
+
+
+def test_scenario_too_large_for_memory_is_refused_with_the_estimate(tmp_path):
+    path = _write(tmp_path, _small(**{"population.n_users": 50_000_000}))
+    result = runner.invoke(app, ["run", str(path), "--out", str(tmp_path / "runs" / "x")])
+    assert result.exit_code == 2
+    assert "population.n_users" in result.output and "GiB" in result.output
+    assert not (tmp_path / "runs").exists()

@@ -22,7 +22,7 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "strategies"
 MECHANISMS = {
     "insurance_offer_to_buyers": [("policy_conversion", +1)],
     "bundle_discount": [("policy_conversion", +1), ("course_conversion", +1)],
-    "co_branded_course": [("course_conversion", +1), ("policy_conversion", +1)],
+    "co_branded_course": [("policy_conversion", +1), ("awareness_final", +1)],
     "lecture_series": [("awareness_final", +1), ("policy_conversion", +1)],
     "in_app_insurance_slot": [("policy_conversion", +1), ("awareness_final", +1)],
     "social_referral": [("shares", +1), ("visits", +1)],

@@ -1,0 +1,141 @@
+"""The executive summary in plain sentences: what to do, how sure we are, what could go wrong.
+
+Every number is formatted by `xsim.reports.tables.sig` from the same rows as effects.csv, so a
+test can recompute the text from the CSV.
+"""
+
+from __future__ import annotations
+
+from xsim.reports.decision import ArmVerdict, Decision, Risk, rank_risks
+from xsim.reports.tables import DASH, pct, sig
+
+CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no"}
+
+
+def headline(decision: Decision) -> str:
+    if decision.recommended is None:
+        return (
+            f"Recommendation: keep {decision.control}; no arm is recommended. No treatment arm "
+            f"improves {decision.primary} significantly after correction while holding its "
+            "guardrails."
+        )
+    return (
+        f"Recommendation: roll out {decision.recommended}. It has the best significant effect "
+        f"on the primary metric {decision.primary} among the arms whose guardrails hold."
+    )
+
+
+def primary_sentence(decision: Decision, settings: dict) -> str:
+    alpha = settings.get("alpha", 0.05)
+    correction = CORRECTION_NAMES.get(settings.get("correction", "holm"), "the")
+    kind = "CUPED-adjusted" if decision.adjusted else "unadjusted"
+    n_tests = len(settings.get("metrics") or []) * len(settings.get("treatments") or [])
+    family = f" over {n_tests} tests" if n_tests else ""
+    return (
+        f"Primary metric: {decision.primary} ({kind} estimates; {correction} correction"
+        f"{family}, alpha = {alpha:g}; intervals are {1 - alpha:.0%} CIs)."
+    )
+
+
+def arm_sentence(verdict: ArmVerdict, control: str) -> str:
+    row = verdict.row
+    if row is None:
+        return f"{verdict.arm}: no estimate for the primary metric."
+    lift = f", relative lift {pct(row['rel_lift'])}" if row["rel_lift"] is not None else ""
+    state = {True: "significant", False: "not significant", None: "undetermined"}
+    text = (
+        f"{verdict.arm} vs {control}: {row['metric']} {sig(row['mean_treatment'])} vs "
+        f"{sig(row['mean_control'])}; difference {sig(row['diff'], True)} (CI "
+        f"{sig(row['diff_ci_low'])} to {sig(row['diff_ci_high'])}){lift}; adjusted p = "
+        f"{sig(row['p_adjusted'])}, {state[row['significant']]} after correction"
+    )
+    if row.get("prob_beat_control") is not None:
+        text += f"; chance to beat control {pct(row['prob_beat_control'], False)}"
+    text += "."
+    if not verdict.qualifies:
+        text += f" Not recommended: it {verdict.why_not()}."
+    return text
+
+
+def guardrail_sentence(decision: Decision) -> str:
+    parts = []
+    for v in decision.verdicts:
+        for g in v.guardrails:
+            state = {True: "holds", False: "is breached", None: "is undetermined"}
+            parts.append(
+                f"{g['metric']} {state[g['noninferior']]} for {v.arm} (difference "
+                f"{sig(g['diff'], True)}, CI {sig(g['diff_ci_low'])} to "
+                f"{sig(g['diff_ci_high'])}, margin {sig(g['ni_margin'])})"
+            )
+    if not parts:
+        return "Guardrails: none were set."
+    return "Guardrails: " + "; ".join(parts) + "."
+
+
+def srm_sentence(srm: dict | None) -> str | None:
+    if not srm:
+        return None
+    if srm.get("mismatch"):
+        return f"Randomisation check: sample ratio MISMATCH (p = {sig(srm.get('p_value'))})."
+    return f"Randomisation check: no sample ratio mismatch (p = {sig(srm.get('p_value'))})."
+
+
+def truth_sentence(decision: Decision) -> str | None:
+    parts = []
+    for v in decision.verdicts:
+        if v.row is not None and v.row.get("true_diff") is not None:
+            inside = {True: "inside", False: "OUTSIDE", None: DASH}[v.row.get("ci_covers_truth")]
+            parts.append(f"{v.arm} {sig(v.row['true_diff'], True)} ({inside} the CI)")
+    if not parts:
+        return None
+    return (
+        f"Simulated truth (twin worlds): the true effect on {decision.primary} is "
+        + "; ".join(parts)
+        + "."
+    )
+
+
+def joint_value_sentence(points, source: str) -> str:
+    """M = P·F per arm from a frame with columns P and F (index: arms)."""
+    values = (points["P"] * points["F"]).dropna()
+    if values.empty:
+        return ""
+    listed = ", ".join(f"{arm} {sig(m)}" for arm, m in values.items())
+    return f"Joint value M(S) = P(S)·F(S) ({source}): {listed}; highest for {values.idxmax()}."
+
+
+def joint_value_risk(points, recommended: str | None, control: str) -> list[Risk]:
+    """A risk when the recommended arm's M = P·F falls below control's (point estimates)."""
+    values = (points["P"] * points["F"]).dropna()
+    if recommended not in values or control not in values:
+        return []
+    if values[recommended] >= values[control]:
+        return []
+    text = (
+        f"{recommended} lowers the joint value M(S) = P(S)·F(S) ({sig(values[recommended])} vs "
+        f"{sig(values[control])} for {control}, point estimates): the gain on the primary "
+        "metric does not pay off for both partners together."
+    )
+    return [Risk(text, 2, recommended)]
+
+
+def summary_paragraphs(
+    decision: Decision,
+    settings: dict,
+    srm: dict | None,
+    extra_risks: list[Risk],
+    extra_sentences: list[str] = (),
+) -> tuple[list[str], list[Risk]]:
+    """The summary's sentences and every risk, most serious first (the first is quoted)."""
+    risks = rank_risks([*decision.risks, *extra_risks], decision.recommended)
+    sentences = [
+        headline(decision),
+        primary_sentence(decision, settings),
+        *(arm_sentence(v, decision.control) for v in decision.verdicts),
+        guardrail_sentence(decision),
+        srm_sentence(srm),
+        truth_sentence(decision),
+        *extra_sentences,
+        f"Biggest risk: {risks[0].text}" if risks else "Biggest risk: none found in the results.",
+    ]
+    return [s for s in sentences if s], risks

@@ -1,0 +1,42 @@
+"""Small scenarios for the objective and the optimiser."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.sim.builders import scenario_dict
+from xsim.scenario_io import load_scenario, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parents[2]
+DISCOUNT_SCENARIO = ROOT / "scenarios" / "optimize_discount.yaml"
+
+
+def discount_scenario(**overrides: Any):
+    """The known-optimum scenario of scenarios/optimize_discount.yaml, with overrides."""
+    return load_scenario(DISCOUNT_SCENARIO, overrides)
+
+
+def tiny_discount_dict(**changes: Any) -> dict[str, Any]:
+    """A cheaper cut of the discount scenario for CLI and constraint tests (~0.1 s a run)."""
+    data = yaml.safe_load(DISCOUNT_SCENARIO.read_text(encoding="utf-8"))
+    data["population"]["n_users"] = 1500
+    data["experiment"] = {"warmup_days": 7, "duration_days": 21}
+    data = copy.deepcopy(data)
+    for dotted, value in changes.items():
+        node = data
+        *parents, last = dotted.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[last] = value
+    return data
+
+
+def with_optimize(**optimize: Any):
+    """The test scenario of tests/sim with an `optimize:` block (validated)."""
+    data = scenario_dict()
+    data["optimize"] = optimize
+    return scenario_from_dict(data)

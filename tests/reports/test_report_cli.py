@@ -1,0 +1,64 @@
+"""`xsim report RUN_DIR` and `xsim run --no-pdf`: exit codes and messages."""
+
+from __future__ import annotations
+
+import shutil
+
+from tests.reports.conftest import page_texts, run_cli, write_scenario
+
+
+def test_report_rerenders_a_saved_run_into_its_folder(small_run, tmp_path):
+    run = tmp_path / "copy"
+    shutil.copytree(small_run, run)
+    (run / "report.pdf").unlink()
+    result = run_cli("report", run)
+    assert result.exit_code == 0, result.output
+    # the same report as `xsim run` rendered (the title page names the folder, which differs)
+    assert page_texts(run / "report.pdf")[1:] == page_texts(small_run / "report.pdf")[1:]
+
+
+def test_report_on_a_missing_folder_exits_2(tmp_path):
+    missing = tmp_path / "nope"
+    result = run_cli("report", missing)
+    assert result.exit_code == 2
+    assert str(missing) in result.output
+    assert "Traceback" not in result.output
+
+
+def test_report_on_an_incomplete_folder_names_the_missing_files(small_run, tmp_path):
+    run = tmp_path / "half"
+    shutil.copytree(small_run, run)
+    (run / "users.parquet").unlink()
+    (run / "effects.json").unlink()
+    result = run_cli("report", run)
+    assert result.exit_code == 2
+    assert "users.parquet" in result.output and "effects.json" in result.output
+    assert str(run) in result.output
+
+
+def test_report_on_an_unreadable_file_exits_2(small_run, tmp_path):
+    run = tmp_path / "broken"
+    shutil.copytree(small_run, run)
+    (run / "effects.json").write_text("{not json")
+    result = run_cli("report", run)
+    assert result.exit_code == 2
+    assert "effects.json: unreadable" in result.output
+
+
+def test_report_on_a_folder_without_a_manifest_exits_2(tmp_path):
+    (tmp_path / "users.parquet").write_text("")
+    result = run_cli("report", tmp_path)
+    assert result.exit_code == 2
+    assert "manifest.json" in result.output
+
+
+def test_run_no_pdf_skips_the_report(tmp_path):
+    scenario = write_scenario(
+        tmp_path,
+        **{"population.n_users": 400, "experiment.duration_days": 10, "analysis.truth": False},
+    )
+    out = tmp_path / "run"
+    result = run_cli("run", scenario, "--out", out, "-q", "--no-pdf")
+    assert result.exit_code == 0, result.output
+    assert (out / "manifest.json").is_file()
+    assert not (out / "report.pdf").exists()
