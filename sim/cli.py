@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 known failure, 2 bad input (one line per problem, naming the
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from functools import wraps
 from pathlib import Path
@@ -24,7 +25,7 @@ from rich.progress import (
 
 from xsim import __version__
 from xsim.cli_analyze import analyze_command
-from xsim.cli_common import ScenarioPath, console, handles_errors
+from xsim.cli_common import ScenarioPath, console, err_console, handles_errors
 from xsim.cli_replicate import DaskLocal, Replications, Scheduler, Workers, replications_for_run
 from xsim.cli_report import NoPdf, analysis_pdf, run_pdf, with_pdf_option
 from xsim.errors import InputError
@@ -181,7 +182,14 @@ def _main(
 
 
 def main() -> None:
+    # SIGTERM unwinds like Ctrl-C, so temporary run folders are removed on the way out
+    signal.signal(signal.SIGTERM, _terminated)
     app()
+
+
+def _terminated(signum, frame) -> None:
+    err_console.print("terminated; nothing was left half-written")
+    raise SystemExit(143)
 
 
 # Command families in their own modules register themselves here, one line each.

@@ -31,10 +31,10 @@ def random_search(f: Objective, start: np.ndarray, budget: int, rng) -> None:
 def grid_search(f: Objective, start: np.ndarray, budget: int, rng) -> None:
     """A full grid of k points per axis over the cube, then grids of the same size zoomed
     around the best point (±0.75 spacing, so each zoom shrinks the spacing) until the budget
-    is spent or the spacing is negligible. k uses about half the budget in the first pass, at
-    least 3 points per axis."""
+    is spent or the spacing is negligible. k uses about a third of the budget in the first
+    pass, at least 3 points per axis."""
     d = len(start)
-    k = max(3, int((budget / 2) ** (1 / d)))
+    k = max(3, int((budget / 3) ** (1 / d)))
     low, high = np.zeros(d), np.ones(d)
     while True:
         axes = [np.linspace(lo, hi, k) for lo, hi in zip(low, high, strict=True)]
@@ -103,10 +103,10 @@ def _vertex(x: np.ndarray, axis: int, size: float) -> np.ndarray:
 
 def differential_evolution(f: Objective, start: np.ndarray, budget: int, rng) -> None:
     """scipy's differential evolution (best1bin, Latin-hypercube start that includes the
-    scenario's current values), with a population of about a fifth of the budget so several
-    generations fit; no gradient polish (the function is noisy)."""
+    scenario's current values), with a population of about a tenth of the budget (5 to 10 per
+    dimension) so several generations fit; no gradient polish (the function is noisy)."""
     d = len(start)
-    population = int(np.clip(budget // 5, 5, 15 * d))
+    population = int(np.clip(budget // 10, 5 * d, 10 * d))
     sciopt.differential_evolution(
         lambda z: -f(z), [(0, 1)] * d, popsize=max(1, -(-population // d)), maxiter=budget,
         tol=0, polish=False, x0=start, rng=rng, init="latinhypercube",

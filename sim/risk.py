@@ -38,6 +38,21 @@ def fit_risk_model(scenario: Scenario, training: pd.DataFrame, platform: bool = 
         raise InputError(lines) from None
 
 
+def book_costs(scenario: Scenario, book: pd.DataFrame, users: pd.DataFrame):
+    """(fitted model or None, expected costs (products × users), note or None). A book the
+    model cannot learn from (no claims at all, a tiny book) falls back to each product's
+    nominal frequency × mean severity, and the note says so."""
+    try:
+        model = fit_risk_model(scenario, book)
+    except InputError as exc:
+        products = scenario.insurer.products.values()
+        nominal = np.array([p.claim_frequency_per_year * p.severity.mean for p in products])
+        costs = np.repeat(nominal[:, None], len(users), axis=1).astype(np.float32)
+        note = "Risk model not fitted; expected costs are nominal. " + " ".join(exc.problems)
+        return None, costs, note
+    return model, expected_costs(scenario, model, users), None
+
+
 def user_frame(scenario: Scenario, population: Population, platform: dict | None = None):
     """Rating factors of every platform user (and platform features when given)."""
     frame = pd.DataFrame(

@@ -7,31 +7,15 @@ import numpy as np
 import pandas as pd
 
 from xsim.engine import WorldInputs, WorldResult
-from xsim.risk import cohort_status
+from xsim.risk import book_costs, cohort_status
 
 
 def risk_report(inputs: WorldInputs, world: WorldResult, users: pd.DataFrame) -> dict:
-    scenario, model = inputs.scenario, inputs.risk_model
-    book_fit = model.diagnostics(inputs.book)
+    scenario = inputs.scenario
     final = cohort_status(scenario, world.policies, inputs.expected_claim_cost,
                           float(scenario.horizon_days))  # fmt: skip
-    coefficients = model.coefficients().reset_index()
     return {
-        "model": {
-            "kind": model.kind,
-            "features": list(model.features),
-            "coefficients": coefficients.to_dict("records"),
-            "summary": model.summary(),
-        },  # fmt: skip
-        "book": {
-            "policies": book_fit.policies,
-            "exposure_years": book_fit.exposure,
-            "claims": book_fit.claims,
-            "actual_to_expected_claims": book_fit.claims / book_fit.expected_claims,
-            "actual_to_expected_cost": book_fit.claim_cost / book_fit.expected_claim_cost,
-            "poisson_deviance": book_fit.poisson_deviance,
-            "gini_cost": book_fit.gini_cost,
-        },
+        **_model_fit(inputs),
         "cohorts": final.to_dict("records"),
         "cohort_incurred": _incurred_ae(inputs, users),
         "monitor": world.monitor,
@@ -57,3 +41,29 @@ def _incurred_ae(inputs: WorldInputs, users: pd.DataFrame) -> list[dict]:
                      "claims_incurred": float(group.claims_incurred.sum()),
                      "expected_cost_per_year_mean": expected})  # fmt: skip
     return rows
+
+
+def _model_fit(inputs: WorldInputs) -> dict:
+    """The model's coefficients and its fit on the book (or why there is no model)."""
+    model = inputs.risk_model
+    if model is None:
+        _, _, note = book_costs(inputs.scenario, inputs.book, inputs.book.head(0))
+        return {"model": {"kind": None, "note": note}, "book": {"policies": len(inputs.book)}}
+    fit = model.diagnostics(inputs.book)
+    return {
+        "model": {
+            "kind": model.kind,
+            "features": list(model.features),
+            "coefficients": model.coefficients().reset_index().to_dict("records"),
+            "summary": model.summary(),
+        },
+        "book": {
+            "policies": fit.policies,
+            "exposure_years": fit.exposure,
+            "claims": fit.claims,
+            "actual_to_expected_claims": fit.claims / fit.expected_claims,
+            "actual_to_expected_cost": fit.claim_cost / fit.expected_claim_cost,
+            "poisson_deviance": fit.poisson_deviance,
+            "gini_cost": fit.gini_cost,
+        },
+    }

@@ -26,6 +26,12 @@ class RunEffects:
     effects: EffectsResult
     truth: Truth | None = None
 
+    @classmethod
+    def not_estimated(cls, problems: list[str], truth: Truth | None = None) -> RunEffects:
+        """No effects table, with the reasons as notes (a population too small for its arms)."""
+        note = "Effects not estimated: " + "; ".join(problems)
+        return cls(EffectsResult(rows=[], notes=[note], srm=None, settings={}), truth)
+
     def to_dicts(self) -> list[dict]:
         rows = self.effects.to_dicts()
         for row in rows:

@@ -47,6 +47,7 @@ def staging(final: Path) -> Iterator[Path]:
     if final.exists():
         raise InputError(f"--out: {final} already exists; choose another folder")
     final.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(final.parent)
     temp = final.parent / f".{final.name}.tmp-{os.getpid()}"
     shutil.rmtree(temp, ignore_errors=True)
     temp.mkdir()
@@ -54,9 +55,36 @@ def staging(final: Path) -> Iterator[Path]:
         yield temp
         _fsync_tree(temp)
         os.replace(temp, final)
+        _fsync_directory(final.parent)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
+
+
+def _remove_stale_temporaries(parent: Path) -> None:
+    """Temporary folders of runs whose process is gone (killed with SIGKILL, power loss)."""
+    for temp in parent.glob(".*.tmp-*"):
+        pid = temp.name.rsplit("-", 1)[-1]
+        if temp.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_directory(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def write_run(

@@ -16,13 +16,14 @@ import pandas as pd
 
 from xsim.clusters import assign_units, estimate_unit_effects
 from xsim.engine import Engine, WorldInputs
+from xsim.errors import InputError
 from xsim.eventlog import EventLog
 from xsim.history import build_book
 from xsim.memory import check_fits
 from xsim.metrics import arm_summary, daily_table, user_table
 from xsim.objective import ObjectiveResult, evaluate_objective
 from xsim.population import build_catalogue, build_population
-from xsim.risk import expected_costs, fit_risk_model, user_frame
+from xsim.risk import book_costs, user_frame
 from xsim.risk_report import risk_report
 from xsim.rng import RandomStreams
 from xsim.run_effects import RunEffects
@@ -111,7 +112,10 @@ def run(
         metrics = list(dict.fromkeys(m.rsplit(":", 1)[0] for m in specs))
         truth = twin_world_truth(inputs, metrics, worlds)
         timings["truth"] = time.perf_counter() - clock - sum(timings.values())
-    effects = estimate_unit_effects(users, scenario, truth, clusters)
+    try:
+        effects = estimate_unit_effects(users, scenario, truth, clusters)
+    except InputError as exc:  # e.g. an arm that drew no users: the run stands, without effects
+        effects = RunEffects.not_estimated(exc.problems, truth)
     timings["effects"] = time.perf_counter() - clock - sum(timings.values())
     objective = evaluate_objective(scenario, users, table, inputs.expected_claim_cost, book)
     timings["objective"] = time.perf_counter() - clock - sum(timings.values())
@@ -137,8 +141,7 @@ def prepare_world(scenario: Scenario, streams: RandomStreams) -> tuple[WorldInpu
     )
     population = build_population(scenario, catalogue, streams)
     book = build_book(scenario, catalogue, streams)
-    model = fit_risk_model(scenario, book)
-    costs = expected_costs(scenario, model, user_frame(scenario, population))
+    model, costs, _ = book_costs(scenario, book, user_frame(scenario, population))
     holders = initial_holders(scenario, population, streams)
     inputs = WorldInputs(scenario, population, catalogue, streams, costs, holders, book, model)
     return inputs, book

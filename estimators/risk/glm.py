@@ -136,23 +136,31 @@ def _convergence(result) -> tuple[bool, int]:
 
 def _run(model: sm.GLM, start: np.ndarray, max_iter: int, tol: float):
     """Fisher scoring from `start`; falls back to statsmodels' IRLS if that does not converge."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = model.fit(
+                method="newton",
+                start_params=start,
+                max_start_irls=0,
+                maxiter=max_iter,
+                tol=tol,
+                disp=0,
+                optim_hessian="eim",
+                cov_type="eim",  # standard errors from the expected information, as R's glm
+            )
+        if result.mle_retvals.get("converged") and np.all(np.isfinite(result.params)):
+            return result
+    except (ValueError, np.linalg.LinAlgError):
+        pass  # IRLS below gets a second chance
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = model.fit(
-            method="newton",
-            start_params=start,
-            max_start_irls=0,
-            maxiter=max_iter,
-            tol=tol,
-            disp=0,
-            optim_hessian="eim",
-            cov_type="eim",  # standard errors from the expected information, as R's glm
-        )
-    if result.mle_retvals.get("converged") and np.all(np.isfinite(result.params)):
-        return result
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = model.fit(maxiter=max_iter, tol=tol)
+        try:
+            result = model.fit(maxiter=max_iter, tol=tol)
+        except (ValueError, np.linalg.LinAlgError) as exc:  # too little data to estimate
+            raise InputError(f"data: the GLM cannot be estimated ({exc})") from None
+    if not np.all(np.isfinite(result.params)):
+        raise InputError("data: the GLM cannot be estimated (non-finite coefficients)")
     if not result.converged:
         warnings.warn(f"GLM did not converge in {max_iter} iterations", stacklevel=3)
     return result
