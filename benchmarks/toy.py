@@ -48,8 +48,8 @@ def arrays(n_users: int, days: int, seed: int = 1) -> dict:
         for day in range(days):
             visited = streams.uniforms("visit", day, n_users) < VISIT
             bought = visited & (streams.uniforms("choice", day, n_users) < BUY)
-            visits[visited] += 1
-            purchases[bought] += 1
+            np.add(visits, visited, out=visits)  # whole-array adds: no index gathering
+            np.add(purchases, bought, out=purchases)
             yield env.timeout(1)
 
     env.process(daily())

@@ -91,8 +91,11 @@ def compare_command(
     console.print(compare_table(result))
     for i, note in enumerate(result.notes, 1):
         console.print(f"[dim][{i}] {note}[/]", highlight=False)
-    for label, base in result.baselines.items():
-        console.print(_baseline_line(label, base), highlight=False)
+    lines = [_baseline_line(label, base) for label, base in result.baselines.items()]
+    if len({line.split(": ", 1)[1] for line in lines}) == 1:  # the same for every variant
+        lines = [_baseline_line("all variants", next(iter(result.baselines.values())))]
+    for line in lines:
+        console.print(line, highlight=False)
     console.print(f"Output folder: [bold]{final}[/]", highlight=False)
 
 

@@ -94,16 +94,18 @@ def strong_ties(friends: sp.csr_matrix, min_shared: int) -> sp.csr_matrix:
 
 
 def _join_loners(friends: sp.csr_matrix, labels: np.ndarray) -> np.ndarray:
-    """A user in a tiny cluster (a loner without strong ties, a stray pair) joins the cluster
-    holding most of their friends: a unit that small adds a degree of freedom to the test but
-    almost no information, and its friendships would mostly cross arms. Users without friends
-    stay where they are."""
+    """A user in a tiny cluster (a loner without strong ties, a stray pair) joins the settled
+    cluster holding most of their friends: a unit that small adds a degree of freedom to the
+    test but almost no information, and its friendships would mostly cross arms. Users with no
+    friend in a settled cluster stay where they are."""
     sizes = np.bincount(labels)
     loners = np.flatnonzero(sizes[labels] < _TINY_CLUSTER_USERS)
     if len(loners) == 0:
         return labels
     n, k = len(labels), len(sizes)
-    member = sp.csr_matrix((np.ones(n, np.float32), (np.arange(n), labels)), shape=(n, k))
+    settled = (sizes[labels] >= _TINY_CLUSTER_USERS).astype(np.float32)  # joinable clusters
+    member = sp.csr_matrix((settled, (np.arange(n), labels)), shape=(n, k))
+    member.eliminate_zeros()
     friends_in = sp.csr_matrix(friends[loners] @ member)  # loners x clusters: friend counts
     has_friends = np.diff(friends_in.indptr) > 0
     best = np.asarray(friends_in.argmax(axis=1)).ravel()

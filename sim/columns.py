@@ -38,3 +38,9 @@ def metric_columns(spec: str) -> list[str]:
     """Columns a metric spec ``name[:kind]`` or ``num/den[:ratio]`` reads."""
     name = spec.rsplit(":", 1)[0] if ":" in spec else spec
     return name.split("/") if "/" in name else [name]
+
+
+# 0/1 outcomes: analysed as proportions whatever one replication's data look like.
+PROPORTIONS: frozenset[str] = frozenset(
+    {"course_conversion", "policy_conversion", "churned", "unsubscribed"}
+)

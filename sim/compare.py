@@ -232,7 +232,7 @@ def _m_bars(ax, rows: pd.DataFrame) -> None:
     ax.errorbar(rows.M, y, xerr=err, fmt="o", color="#4C72B0", capsize=3)
     ax.axvline(1.0, color="0.5", ls=":", lw=1)
     ax.set_yticks(y, labels, fontsize=8)
-    ax.invert_yaxis()
+    ax.set_ylim(len(rows) - 0.5, -0.5)  # first variant on top, no empty margins
     ax.set_xlabel("M = P·F (control = 1), with CI")
 
 

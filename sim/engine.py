@@ -149,6 +149,7 @@ class Engine:
             )
             if models:  # nothing to learn from on day 0
                 self.platform.slates.models = models
+            if models and self.scenario.outputs.recommender_quality_users:
                 self.recommender_history.append(slate_quality(
                     self.scenario, self.pop, self.cat, self.platform.slates, self.state,
                     self.arm, int(self.env.now),

@@ -258,13 +258,16 @@ def _finite_mean(values: list[float]) -> float:
 
 
 def light_copy(scenario: Scenario) -> dict:
-    """The scenario as data with twin worlds off and a one-metric analysis: M(S) needs
-    neither, and they cost more than half the run time of a small scenario."""
+    """The scenario as data with twin worlds off, a one-metric analysis and no optional
+    reports (recommender quality, risk report): M(S) needs none of them, and they cost more
+    than half the run time of a small scenario. The simulated world is unchanged."""
     data = scenario.model_dump(mode="json")
     data["optimize"] = None
     light = {"truth": False, "metrics": ["policy_conversion"], "primary": "policy_conversion",
              "covariates": {}, "guardrails": []}  # fmt: skip
     data["analysis"] |= light
+    quiet = {"recommender_quality_users": 0, "risk_report": False}
+    data["outputs"] |= {k: v for k, v in quiet.items() if k in data["outputs"]}
     return data
 
 

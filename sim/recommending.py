@@ -28,7 +28,6 @@ from xsim.scenario import Scenario
 from xsim.state import OwnedCourses
 
 QUALITY_K = 10
-QUALITY_SAMPLE_USERS = 2000
 
 
 class ObservedLog:
@@ -136,14 +135,14 @@ def fit_models(scenario: Scenario, data: Interactions, features: Features, arms:
     }
 
 
-def quality_sample(n_users: int) -> np.ndarray:
+def quality_sample(n_users: int, size: int) -> np.ndarray:
     """A fixed, evenly spread sample of users whose slates are judged after each retraining."""
-    return np.unique(np.linspace(0, n_users - 1, min(QUALITY_SAMPLE_USERS, n_users)).astype(int))
+    return np.unique(np.linspace(0, n_users - 1, min(size, n_users)).astype(int))
 
 
 def slate_quality(scenario, population, catalogue, slates, state, arms, day: int) -> dict:
     """Top-10 of the current model(s) for the sample, against the sample's true utilities."""
-    users = quality_sample(population.n_users)
+    users = quality_sample(population.n_users, scenario.outputs.recommender_quality_users)
     regular = np.flatnonzero(~catalogue.partner)
     owned = state.owned.rows(users)[:, regular]
     utility = true_utility(scenario, population, catalogue, users)[:, regular]

@@ -50,9 +50,17 @@ class ReplicationPlan:
     peek_every_days: int | None = None
 
 
+def _lean(scenario: Scenario) -> Scenario:
+    """Replications keep only effects: no slate-quality scoring, no risk report."""
+    outputs = scenario.outputs.model_copy(
+        update={"recommender_quality_users": 0, "risk_report": False}
+    )
+    return scenario.model_copy(update={"outputs": outputs})
+
+
 def replicate_one(plan: ReplicationPlan, index: int) -> dict:
     """Run replication ``index`` of ``plan`` and keep only what the summaries need."""
-    scenario = plan.scenario
+    scenario = _lean(plan.scenario)
     streams = RandomStreams(scenario.seed).replication(index)
     with tempfile.TemporaryDirectory(prefix="xsim-rep-") as folder:
         result = run(scenario, workdir=folder, streams=streams)

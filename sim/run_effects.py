@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from xsim.columns import LOWER_IS_BETTER
+from xsim.columns import LOWER_IS_BETTER, PROPORTIONS
 from xsim.estimators.effects import EffectsResult, Guardrail, analyze, parse_metric_spec
 from xsim.estimators.effects.results import clean
 from xsim.scenario import Scenario
@@ -104,6 +104,10 @@ def estimate_effects(users: pd.DataFrame, scenario: Scenario, truth: Truth | Non
 
 
 def _metric(spec: str, users: pd.DataFrame):
+    """The metric of a spec; an outcome's kind is fixed by `xsim.columns`, never guessed from
+    one run's values (an all-zero revenue column is still a mean)."""
+    if ":" not in spec and "/" not in spec:
+        spec = f"{spec}:{'proportion' if spec in PROPORTIONS else 'mean'}"
     metric = parse_metric_spec(spec, users)
     if metric.column in LOWER_IS_BETTER and metric.kind != "ratio":
         return type(metric)(metric.column, higher_is_better=False)

@@ -102,7 +102,7 @@ def run(
     users = user_table(scenario, population, arm, world, table)
     daily = daily_table(scenario, world, table)
     summary = arm_summary(users, list(scenario.arms))
-    risk = risk_report(inputs, world, users)
+    risk = risk_report(inputs, world, users) if scenario.outputs.risk_report else {}
     timings["metrics"] = time.perf_counter() - clock - sum(timings.values())
     truth = None
     if scenario.analysis.truth and population.n_users <= scenario.analysis.truth_max_users:

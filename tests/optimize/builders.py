@@ -23,8 +23,10 @@ def discount_scenario(**overrides: Any):
 def tiny_discount_dict(**changes: Any) -> dict[str, Any]:
     """A cheaper cut of the discount scenario for CLI and constraint tests (~0.1 s a run)."""
     data = yaml.safe_load(DISCOUNT_SCENARIO.read_text(encoding="utf-8"))
-    data["population"]["n_users"] = 1500
-    data["experiment"] = {"warmup_days": 7, "duration_days": 21}
+    data["population"]["n_users"] = 3000
+    data["experiment"] = {"warmup_days": 2, "duration_days": 10}
+    data["arms"]["offer"]["weight"] = 1  # a large control keeps its revenue per user, the scale
+    # of F, away from 0 even in a short run
     data = copy.deepcopy(data)
     for dotted, value in changes.items():
         node = data

