@@ -14,19 +14,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
 from xsim import __version__
 from xsim.cli_analyze import analyze_command
 from xsim.cli_common import ScenarioPath, console, err_console, handles_errors
-from xsim.cli_replicate import DaskLocal, Replications, Scheduler, Workers, replications_for_run
+from xsim.cli_replicate import (
+    DaskLocal,
+    Replications,
+    Scheduler,
+    Workers,
+    progress_bars,
+    replications_for_run,
+)
 from xsim.cli_report import NoPdf, analysis_pdf, run_pdf, with_pdf_option
 from xsim.errors import InputError
 from xsim.memory import check_fits
@@ -69,7 +68,7 @@ def run(
     check_fits(spec)  # before any folder exists
     final = out if out is not None else default_run_dir(spec)
     with staging(final) as folder:
-        with _progress_bars(quiet) as progress:
+        with progress_bars(quiet) as progress:
             result = run_scenario(spec, workdir=folder, progress=progress)
             shown = replications_for_run(
                 spec, folder, replications, workers, scheduler, dask_local, progress
@@ -84,37 +83,6 @@ def run(
     for item in shown:  # the replications' summary, when asked for
         console.print(item, highlight=False)
     console.print(f"Run folder: [bold]{final}[/]", highlight=False)
-
-
-_TASK_LABELS = {"simulate": "simulating days", "truth": "twin worlds (truth)"}
-
-
-class _progress_bars:
-    """Rich progress bars, one per task the runner reports; silent when quiet or piped."""
-
-    def __init__(self, quiet: bool):
-        self.quiet = quiet or not console.is_terminal
-        self.bar: Progress | None = None
-        self.tasks: dict[str, int] = {}
-
-    def __enter__(self):
-        if self.quiet:
-            return None
-        self.bar = Progress(
-            TextColumn("{task.description:<20}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True,
-        )  # fmt: skip
-        self.bar.start()
-        return self.update
-
-    def update(self, task: str, done: int, total: int) -> None:
-        if task not in self.tasks:
-            self.tasks[task] = self.bar.add_task(_TASK_LABELS.get(task, task), total=total)
-        self.bar.update(self.tasks[task], completed=done)
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 @app.command()

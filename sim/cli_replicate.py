@@ -58,6 +58,9 @@ Seed = Annotated[int | None, typer.Option(help="Override the scenario's seed.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
 
 
+_TASK_LABELS = {"simulate": "simulating days", "truth": "twin worlds (truth)"}
+
+
 class progress_bars:
     """Rich progress bars, one per task reported as ``(task, done, total)``; silent when
     quiet or when the output is not a terminal."""
@@ -79,7 +82,7 @@ class progress_bars:
 
     def update(self, task: str, done: int, total: int) -> None:
         if task not in self.tasks:
-            self.tasks[task] = self.bar.add_task(task, total=total)
+            self.tasks[task] = self.bar.add_task(_TASK_LABELS.get(task, task), total=total)
         self.bar.update(self.tasks[task], completed=done)
 
     def __exit__(self, *exc) -> None:
