@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import sys
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,7 @@ from typing import Annotated
 import typer
 
 from xsim import __version__
+from xsim.checkpoint import Checkpoint
 from xsim.cli_analyze import analyze_command
 from xsim.cli_common import ScenarioPath, console, err_console, handles_errors
 from xsim.cli_replicate import (
@@ -47,7 +49,10 @@ app = typer.Typer(
 @app.command()
 @handles_errors
 def run(
-    scenario: ScenarioPath,
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(help="Scenario YAML file (omit with --resume).", show_default=False),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", help="Run folder (default runs/<name>-<time>).")
     ] = None,
@@ -61,21 +66,67 @@ def run(
     workers: Workers = None,
     scheduler: Scheduler = None,
     dask_local: DaskLocal = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option("--resume", help="Continue the interrupted replications of RUN_DIR."),
+    ] = None,
 ) -> None:
-    """Simulate SCENARIO and write a run folder with tables, manifest and summary."""
-    overrides = {"seed": seed} if seed is not None else None
-    spec = load_scenario(scenario, overrides)
+    """Simulate SCENARIO and write a run folder with tables, manifest and summary.
+    With --replications R, an interrupted run keeps its finished replications; continue it
+    with --resume RUN_DIR."""
+    if resume is not None:
+        _no_options_with_resume(scenario, out, seed, replications, raw_ids)
+        checkpoint, spec, options = Checkpoint.open(resume)
+        final, replications, raw_ids = resume, options["replications"], options["raw_ids"]
+    elif scenario is None:
+        raise InputError("SCENARIO: give a scenario file (or --resume RUN_DIR)")
+    else:
+        spec = load_scenario(scenario, {"seed": seed} if seed is not None else None)
+        final, checkpoint = out if out is not None else default_run_dir(spec), None
     check_fits(spec)  # before any folder exists
-    final = out if out is not None else default_run_dir(spec)
-    with staging(final) as folder:
+    with staging(final) as folder, _kept_on_interrupt(checkpoint, final) as kept:
+        if replications > 0 and checkpoint is None:
+            checkpoint = kept.start(spec, {"replications": replications, "raw_ids": raw_ids})
         with progress_bars(quiet) as progress:
             result = run_scenario(spec, workdir=folder, progress=progress)
-            shown = replications_for_run(
-                spec, folder, replications, workers, scheduler, dask_local, progress
-            )
+            shown = replications_for_run(spec, folder, replications, workers, scheduler,
+                                         dask_local, progress, checkpoint)  # fmt: skip
         write_run(result, folder, command=["xsim", *sys.argv[1:]], raw_ids=raw_ids)
         if not no_pdf:  # inside the staging folder: a failed render leaves no run behind
             run_pdf(folder, final)
+    kept.remove()  # the run folder is complete: its checkpoints are no longer needed
+    _print_run(result, shown, final)
+
+
+def _no_options_with_resume(scenario, out, seed, replications, raw_ids) -> None:
+    given = [name for name, value in (("SCENARIO", scenario), ("--out", out), ("--seed", seed),
+             ("--replications", replications), ("--raw-ids", raw_ids)) if value]  # fmt: skip
+    if given:
+        raise InputError(
+            f"--resume: {', '.join(given)} cannot be changed when resuming; the scenario and "
+            "options come from the interrupted run"
+        )
+
+
+@contextmanager
+def _kept_on_interrupt(checkpoint: Checkpoint | None, final: Path):
+    """On any failure, keep a checkpoint that holds finished replications and say how to
+    resume; drop one that holds none, so the same --out can simply be run again."""
+    kept = checkpoint if checkpoint is not None else Checkpoint(final)
+    try:
+        yield kept
+    except BaseException:
+        if kept.folder.exists() and kept.records():
+            err_console.print(
+                f"kept {len(kept.records())} finished replications; continue with: "
+                f"xsim run --resume {final}", highlight=False,
+            )  # fmt: skip
+        elif kept.started:
+            kept.remove()
+        raise
+
+
+def _print_run(result, shown: list, final: Path) -> None:
     console.print(arm_table(result))
     console.print(effects_table(result.effects))
     for i, note in enumerate(run_notes(result) + result.effects.notes, 1):

@@ -91,15 +91,17 @@ class progress_bars:
 
 
 def replications_for_run(spec: Scenario, folder: Path, replications: int, workers=None,
-                         scheduler=None, dask_local=None, progress=None) -> list:  # fmt: skip
-    """`xsim run --replications R`: run them, write replications.json/.csv into the run
-    folder, and return what the console shows (nothing when R is 0)."""
+                         scheduler=None, dask_local=None, progress=None,
+                         checkpoint=None) -> list:  # fmt: skip
+    """`xsim run --replications R`: run them (each saved to ``checkpoint`` as it finishes),
+    write replications.json/.csv into the run folder, and return what the console shows
+    (nothing when R is 0)."""
     if replications <= 0:
         return []
     executor = make_executor(workers, scheduler, dask_local)
     clock = time.perf_counter()
     tick = None if progress is None else (lambda d, t: progress("replications", d, t))
-    result = run_replications(ReplicationPlan(spec), replications, executor, tick)
+    result = run_replications(ReplicationPlan(spec), replications, executor, tick, checkpoint)
     result.write(folder)
     seconds = time.perf_counter() - clock
     table = frame_table(

@@ -1,10 +1,12 @@
 """Executors: where replications run. A local process pool by default, Dask when asked.
 
-Every executor has one method, ``map(fn, shared, tasks, progress) -> results``: it calls
-``fn(shared, task)`` for every task and returns the results *in task order*, whatever order
-they finished in. ``shared`` (the scenario, say) is shipped to each worker once, not once per
-task. Results depend only on ``(shared, task)``, never on which worker ran a task or how
-many there were — the seed of a replication is derived from its index (`xsim.rng`).
+Every executor has one method, ``map(fn, shared, tasks, progress, on_result) -> results``: it
+calls ``fn(shared, task)`` for every task and returns the results *in task order*, whatever
+order they finished in. ``on_result(result)`` is called in this process as each result arrives
+(checkpoints use it: an interrupted run keeps what finished). ``shared`` (the scenario, say)
+is shipped to each worker once, not once per task. Results depend only on ``(shared, task)``,
+never on which worker ran a task or how many there were — the seed of a replication is derived
+from its index (`xsim.rng`).
 
 Worker processes run with one BLAS/OpenMP thread each: a statsmodels fit in every one of N
 processes would otherwise start N threads of its own and the processes would fight over cores.
@@ -24,6 +26,7 @@ from xsim.errors import InputError, XsimError
 
 Progress = Callable[[int, int], None]  # (done, total)
 TaskFn = Callable[[Any, Any], Any]
+OnResult = Callable[[Any], None]
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _DASK_RETRIES = 3  # a task whose worker died is re-run on another; this bounds real errors
@@ -31,7 +34,12 @@ _DASK_RETRIES = 3  # a task whose worker died is re-run on another; this bounds 
 
 class Executor(Protocol):
     def map(
-        self, fn: TaskFn, shared: Any, tasks: Sequence, progress: Progress | None = None
+        self,
+        fn: TaskFn,
+        shared: Any,
+        tasks: Sequence,
+        progress: Progress | None = None,
+        on_result: OnResult | None = None,
     ) -> list: ...
 
     def describe(self) -> str: ...
@@ -40,10 +48,13 @@ class Executor(Protocol):
 class SerialExecutor:
     """In this process, one task after another (``--workers 1``; also for debugging)."""
 
-    def map(self, fn: TaskFn, shared, tasks: Sequence, progress: Progress | None = None) -> list:
+    def map(self, fn: TaskFn, shared, tasks: Sequence, progress: Progress | None = None,
+            on_result: OnResult | None = None) -> list:  # fmt: skip
         results = []
         for done, task in enumerate(tasks, 1):
             results.append(fn(shared, task))
+            if on_result:
+                on_result(results[-1])
             if progress:
                 progress(done, len(tasks))
         return results
@@ -62,7 +73,8 @@ class LocalPoolExecutor:
             raise InputError(f"--workers: must be at least 1, got {workers}")
         self.workers = workers
 
-    def map(self, fn: TaskFn, shared, tasks: Sequence, progress: Progress | None = None) -> list:
+    def map(self, fn: TaskFn, shared, tasks: Sequence, progress: Progress | None = None,
+            on_result: OnResult | None = None) -> list:  # fmt: skip
         results: list = [None] * len(tasks)
         with single_threaded_children(), ProcessPoolExecutor(
             max_workers=min(self.workers, max(len(tasks), 1)),
@@ -72,7 +84,7 @@ class LocalPoolExecutor:
         ) as pool:  # fmt: skip
             pending = {pool.submit(_call_with_shared, fn, task): i for i, task in enumerate(tasks)}
             try:
-                _collect(pending, results, progress)
+                _collect(pending, results, progress, on_result)
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
@@ -82,9 +94,12 @@ class LocalPoolExecutor:
         return f"local process pool ({self.workers} workers)"
 
 
-def _collect(pending: dict, results: list, progress: Progress | None) -> None:
+def _collect(pending: dict, results: list, progress: Progress | None,
+             on_result: OnResult | None) -> None:  # fmt: skip
     for done, future in enumerate(as_completed(pending), 1):
         results[pending[future]] = future.result()
+        if on_result:
+            on_result(results[pending[future]])
         if progress:
             progress(done, len(pending))
 
@@ -139,7 +154,8 @@ class DaskExecutor:
         self.address, self.local_workers, self.client = address, local_workers, client
         self.timeout_seconds = timeout_seconds  # a bound on the whole map (None: no bound)
 
-    def map(self, fn: TaskFn, shared, tasks: Sequence, progress: Progress | None = None) -> list:
+    def map(self, fn: TaskFn, shared, tasks: Sequence, progress: Progress | None = None,
+            on_result: OnResult | None = None) -> list:  # fmt: skip
         from distributed import as_completed
 
         with self._connected() as client:
@@ -149,7 +165,10 @@ class DaskExecutor:
                 _apply, tasks, shared=shared_future, fn=fn, pure=False, retries=_DASK_RETRIES,
                 key=[f"xsim-{run_id}-{i}" for i in range(len(tasks))],
             )  # fmt: skip
-            for done, _ in enumerate(as_completed(futures, timeout=self.timeout_seconds), 1):
+            finished = as_completed(futures, timeout=self.timeout_seconds)
+            for done, future in enumerate(finished, 1):
+                if on_result:
+                    on_result(future.result())
                 if progress:
                     progress(done, len(tasks))
             return client.gather(futures)

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from xsim.checkpoint import Checkpoint
 from xsim.estimators.effects.results import clean
 from xsim.executors import Executor, Progress, SerialExecutor
 from xsim.peeking import interim_looks, peek_metrics
@@ -73,12 +74,14 @@ def replicate_one(plan: ReplicationPlan, index: int) -> dict:
             )
     rows = [_slim(row, plan.aa) for row in result.effects.to_dicts() if row["segment"] is None]
     srm = result.effects.effects.srm
-    return {
+    record = {
         "replication": index,
         "rows": rows,
         "srm_p_value": None if srm is None else clean(srm.p_value),
         "looks": looks,
     }
+    # plain JSON data, as a checkpoint file gives it back: resumed runs write identical bytes
+    return json.loads(json.dumps(record, default=clean))
 
 
 def replicate_task(plans: tuple[ReplicationPlan, ...], task: tuple[int, int]) -> dict:
@@ -158,10 +161,20 @@ def run_replications(
     n_replications: int,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> Replications:
-    """Run replications 0..n-1 of ``plan`` on ``executor`` (this process when None)."""
+    """Run replications 0..n-1 of ``plan`` on ``executor`` (this process when None). With a
+    ``checkpoint``, replications it already holds are not run again and each new one is saved
+    there as soon as it finishes (`xsim.checkpoint`)."""
     executor = executor or SerialExecutor()
-    records = executor.map(replicate_one, plan, list(range(n_replications)), progress)
+    done = checkpoint.records() if checkpoint is not None else {}
+    done = {i: record for i, record in done.items() if i < n_replications}
+    todo = [i for i in range(n_replications) if i not in done]
+    tick = None
+    if progress is not None:
+        tick = lambda finished, _: progress(len(done) + finished, n_replications)  # noqa: E731
+    save = checkpoint.save if checkpoint is not None else None
+    records = [*done.values(), *executor.map(replicate_one, plan, todo, tick, save)]
     return Replications(plan, sorted(records, key=lambda r: r["replication"]))
 
 

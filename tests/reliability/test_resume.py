@@ -1,0 +1,121 @@
+"""Resume: a multi-replication run interrupted part-way, then resumed, writes the same bytes as
+an uninterrupted run; checkpoints never look like a run and vanish once the run is complete."""
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from tests.replicate.scenarios import tiny
+from xsim.checkpoint import Checkpoint, partial_folder
+from xsim.cli import app
+from xsim.executors import SerialExecutor
+from xsim.replicate import ReplicationPlan, run_replications
+from xsim.scenario_io import scenario_to_yaml
+
+XSIM = [sys.executable, "-c", "from xsim.cli import main; main()"]
+REPLICATIONS = 12
+COMPARED = ("effects.csv", "replications.csv", "replications.json", "summary.csv", "truth.json")
+
+
+@pytest.fixture(scope="module")
+def scenario_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("resume") / "tiny.yaml"
+    path.write_text(scenario_to_yaml(tiny(**{"analysis.truth": True})))
+    return path
+
+
+def _xsim(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*XSIM, *args], capture_output=True, text=True, timeout=600)
+
+
+def _run_args(scenario: Path, out: Path) -> list[str]:
+    return ["run", str(scenario), "--out", str(out), "--replications", str(REPLICATIONS),
+            "--workers", "1", "--no-pdf", "-q"]  # fmt: skip
+
+
+def _interrupt_after_some_replications(scenario: Path, out: Path) -> subprocess.Popen:
+    process = subprocess.Popen([*XSIM, *_run_args(scenario, out)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 300
+    while len(list(partial_folder(out).glob("rep-*.json"))) < 3:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=120)
+    return process
+
+
+def test_interrupted_then_resumed_equals_uninterrupted(tmp_path, scenario_file):
+    whole = tmp_path / "whole"
+    done = _xsim(*_run_args(scenario_file, whole))
+    assert done.returncode == 0, done.stderr
+    assert not partial_folder(whole).exists()  # checkpoints go once the run is complete
+
+    resumed = tmp_path / "resumed"
+    process = _interrupt_after_some_replications(scenario_file, resumed)
+    assert process.returncode == 130
+    kept = sorted(partial_folder(resumed).glob("rep-*.json"))
+    assert 3 <= len(kept) < REPLICATIONS
+    assert not resumed.exists() and not (partial_folder(resumed) / "manifest.json").exists()
+
+    again = _xsim("run", "--resume", str(resumed), "--workers", "2", "--no-pdf", "-q")
+    assert again.returncode == 0, again.stderr
+    for name in COMPARED:
+        assert (resumed / name).read_bytes() == (whole / name).read_bytes(), name
+    assert not partial_folder(resumed).exists()
+
+
+def test_library_resume_reruns_only_what_is_missing(tmp_path):
+    plan = ReplicationPlan(tiny())
+    whole = run_replications(plan, 4)
+    checkpoint = Checkpoint(tmp_path / "run").start(plan.scenario, {"replications": 4,
+                                                                    "raw_ids": False})  # fmt: skip
+    for record in whole.records[1:3]:
+        checkpoint.save(record)
+    ran = []
+
+    class Recording(SerialExecutor):
+        def map(self, fn, shared, tasks, progress=None, on_result=None):
+            ran.extend(tasks)
+            return super().map(fn, shared, tasks, progress, on_result)
+
+    resumed = run_replications(plan, 4, Recording(), checkpoint=checkpoint)
+    assert ran == [0, 3]
+    assert resumed.records == whole.records
+    assert sorted(checkpoint.records()) == [0, 1, 2, 3]
+
+
+def test_resume_refuses_what_it_cannot_continue(tmp_path, scenario_file):
+    runner = CliRunner()
+    missing = runner.invoke(app, ["run", "--resume", str(tmp_path / "nothing")])
+    assert missing.exit_code == 2 and "no interrupted run" in missing.output
+    mixed = runner.invoke(app, ["run", str(scenario_file), "--resume", str(tmp_path / "x")])
+    assert mixed.exit_code == 2 and "SCENARIO" in mixed.output
+    neither = runner.invoke(app, ["run"])
+    assert neither.exit_code == 2 and "SCENARIO" in neither.output
+
+
+def test_a_waiting_checkpoint_is_not_overwritten(tmp_path, scenario_file):
+    out = tmp_path / "run"
+    Checkpoint(out).start(tiny(), {"replications": 3, "raw_ids": False})
+    result = CliRunner().invoke(app, _run_args(scenario_file, out))
+    assert result.exit_code == 2 and "--resume" in result.output
+    assert partial_folder(out).exists() and not out.exists()
+
+
+def test_an_edited_checkpoint_scenario_is_refused(tmp_path):
+    out = tmp_path / "run"
+    checkpoint = Checkpoint(out).start(tiny(), {"replications": 3, "raw_ids": False})
+    text = (checkpoint.folder / "scenario.yaml").read_text()
+    data = yaml.safe_load(text)
+    data["seed"] = data["seed"] + 1
+    (checkpoint.folder / "scenario.yaml").write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(app, ["run", "--resume", str(out)])
+    assert result.exit_code == 2 and "changed" in result.output
