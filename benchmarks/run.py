@@ -68,6 +68,7 @@ def full_model(n_users: int) -> dict:
         "analysis.truth": False,
     }
     scenario = xsim.load_scenario(DEFAULT_SCENARIO, overrides)
+    baseline = _libraries_rss_bytes()
     result = xsim.run(scenario)
     simulate = result.timings_seconds["simulate"]
     rss = _peak_rss_bytes()
@@ -79,6 +80,8 @@ def full_model(n_users: int) -> dict:
         "user_days_per_second": round(n_users * scenario.horizon_days / simulate),
         "peak_rss_mb": round(rss / 2**20),
         "peak_rss_bytes_per_user": round(rss / n_users),
+        "libraries_rss_mb": round(baseline / 2**20),
+        "peak_above_libraries_bytes_per_user": round((rss - baseline) / n_users),
         "events": result.n_events,
     }
 
@@ -113,6 +116,18 @@ CHILDREN = {
     "toy_ratio": toy_ratio,
     "replications": replications,
 }
+
+
+def _libraries_rss_bytes() -> int:
+    """Resident size of the interpreter with every library loaded (a tiny run loads the lazy
+    ones): the fixed part of a run's memory, which does not grow with users."""
+    import xsim
+
+    tiny = {"population.n_users": 2000, "experiment.duration_days": 5, "analysis.truth": False}
+    xsim.run(xsim.load_scenario(DEFAULT_SCENARIO, tiny))
+    with open("/proc/self/status", encoding="ascii") as status:
+        line = next(line for line in status if line.startswith("VmRSS"))
+    return int(line.split()[1]) * 1024
 
 
 def _peak_rss_bytes() -> int:

@@ -7,7 +7,12 @@ plus the tables written at the end; it is deliberately on the high side.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import os
+
+import pyarrow as pa
 
 from xsim.errors import InputError
 from xsim.scenario import Scenario
@@ -55,3 +60,34 @@ def check_fits(scenario: Scenario) -> None:
             f"population.n_users: {scenario.population.n_users:,} users need about "
             f"{need / 2**30:.1f} GiB, but only {have / 2**30:.1f} GiB of memory is available"
         )
+
+
+def release_freed_memory(n_users: int) -> None:
+    """Collect garbage and hand freed heap pages back to the operating system.
+
+    A large world builds and drops many array-sized temporaries; glibc keeps freed heap
+    pages mapped, so without this the resident size keeps every earlier phase's peak and the
+    run's peak is their sum rather than the largest one. The engine's arrays also sit in
+    reference cycles through SimPy's pending processes until a full collection. Both cost
+    tens of milliseconds, so small worlds (replications) skip them: they free little.
+    """
+    if n_users < _RELEASE_FROM_USERS:
+        return
+    gc.collect()
+    pa.default_memory_pool().release_unused()  # Arrow's own pool (event-log tables)
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _load_libc():
+    """glibc's ``malloc_trim``, or None elsewhere (macOS, musl): then only gc runs."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim.argtypes = [ctypes.c_size_t]
+        return libc
+    except (OSError, AttributeError):
+        return None
+
+
+_RELEASE_FROM_USERS = 100_000
+_LIBC = _load_libc()

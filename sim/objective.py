@@ -31,6 +31,7 @@ SPEND_COLUMNS = (
     "contact_cost_platform", "contact_cost_insurer", "discount_platform", "discount_insurer",
     "reward_platform", "reward_insurer", "fixed_cost_platform", "fixed_cost_insurer",
 )  # fmt: skip
+CONSTRAINT_COLUMNS = ["premium_earned", "unsubscribed", *SPEND_COLUMNS]
 SCORES = ("P", "F", "M", "nash")
 
 
@@ -105,7 +106,7 @@ def evaluate_objective(
     notes: list[str] = []
     claims = claims_amount(scenario, users, events, model_claim_cost, notes)
     metrics = metric_frame(users, claims)
-    arm_of = users["arm"].to_numpy()
+    arm_of = _arm_labels(users["arm"])
     control = scenario.control_arm
     arms = [
         _score_arm(spec, metrics, users, claims, arm_of, name, control)
@@ -121,24 +122,28 @@ def evaluate_objective(
 
 # --- per-user metrics ---------------------------------------------------------------------
 def metric_frame(users: pd.DataFrame, claims: np.ndarray) -> pd.DataFrame:
-    """Every metric of `OBJECTIVE_METRICS`, one value per user."""
-    u = users
-    return pd.DataFrame(
-        {
-            "net_revenue_per_user": u.platform_net_revenue,
-            "course_revenue_per_user": u.course_revenue,
-            "course_conversion": u.course_conversion,
-            "visits_per_user": u.visits,
-            "retention": 1.0 - u.churned,
-            "engagement": u.engagement_final,
-            "commission_per_user": u.commission,
-            # swap the claims actually incurred for the chosen basis
-            "risk_adjusted_margin_per_user": u.insurer_margin + u.claims_incurred - claims,
-            "insurer_margin_per_user": u.insurer_margin,
-            "premium_earned_per_user": u.premium_earned,
-            "policy_conversion": u.policy_conversion,
-        }
-    ).astype(float)
+    """Every metric of `OBJECTIVE_METRICS`, one float value per user."""
+
+    def column(name: str) -> np.ndarray:
+        return users[name].to_numpy(dtype=float)
+
+    metrics = {
+        "net_revenue_per_user": column("platform_net_revenue"),
+        "course_revenue_per_user": column("course_revenue"),
+        "course_conversion": column("course_conversion"),
+        "visits_per_user": column("visits"),
+        "retention": 1.0 - column("churned"),
+        "engagement": column("engagement_final"),
+        "commission_per_user": column("commission"),
+        # swap the claims actually incurred for the chosen basis
+        "risk_adjusted_margin_per_user": column("insurer_margin")
+        + column("claims_incurred")
+        - claims,
+        "insurer_margin_per_user": column("insurer_margin"),
+        "premium_earned_per_user": column("premium_earned"),
+        "policy_conversion": column("policy_conversion"),
+    }
+    return pd.DataFrame(metrics, copy=False)  # float arrays already: no second copy
 
 
 def claims_amount(scenario, users, events, model_claim_cost, notes: list[str]) -> np.ndarray:
@@ -217,6 +222,12 @@ def nash_product(p: float, f: float, spec: ObjectiveSpec) -> float:
     return min(gp, gf) * max(abs(gp), abs(gf))
 
 
+def _arm_labels(arm: pd.Series) -> np.ndarray:
+    """Each user's arm name, as a compact numpy string array (an object array of a million
+    strings would cost tens of bytes per user)."""
+    return np.asarray(arm.astype(str)).astype("U")
+
+
 def _score_arm(spec, metrics, users, claims, arm_of, name, control) -> ArmObjective:
     names = _needed(spec)
     in_arm, in_control = arm_of == name, arm_of == control
@@ -230,7 +241,7 @@ def _score_arm(spec, metrics, users, claims, arm_of, name, control) -> ArmObject
     components = {
         n: {"arm": float(x_arm[n].mean()), "control": float(x_control[n].mean())} for n in names
     }
-    quantities = constraint_values(users.loc[in_arm], claims[in_arm])
+    quantities = constraint_values(users.loc[in_arm, CONSTRAINT_COLUMNS], claims[in_arm])
     constraints = check_constraints(spec, quantities)
     feasible = all(c["ok"] for c in constraints.values())
     value = scores["M" if spec.combine == "product" else "nash"]
@@ -281,6 +292,7 @@ def _quad(grad: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 # --- constraints --------------------------------------------------------------------------
 def constraint_values(users: pd.DataFrame, claims: np.ndarray) -> dict[str, float]:
+    """Loss ratio, spend and unsubscribe rate of ``users`` (at least `CONSTRAINT_COLUMNS`)."""
     premium = float(users["premium_earned"].sum())
     spend = float(users[list(SPEND_COLUMNS)].to_numpy().sum())
     return {
@@ -337,9 +349,12 @@ def closed_form_baseline(scenario, users: pd.DataFrame, book: pd.DataFrame | Non
     share = n_book / (n_book + u)
     simulated = {}
     years = scenario.experiment.duration_days / DAYS_PER_YEAR
-    for name, rows in users.groupby("arm", sort=False):
-        kept = float((1 - rows.churned).mean()) * u
-        premium_year = float(rows.premium_written.mean()) * u / years
+    columns = {"arm": users["arm"], "kept": 1 - users["churned"],
+               "premium_written": users["premium_written"]}  # fmt: skip
+    means = pd.DataFrame(columns).groupby("arm", sort=False).mean()  # not whole-table groups
+    for name, row in means.iterrows():
+        kept = float(row.kept) * u
+        premium_year = float(row.premium_written) * u / years
         simulated[name] = {"P_users": kept, "F_premium_per_year": premium_year,
                            "M": kept * premium_year}  # fmt: skip
     return {

@@ -64,7 +64,7 @@ def replicate_one(plan: ReplicationPlan, index: int) -> dict:
     scenario = _lean(plan.scenario)
     streams = RandomStreams(scenario.seed).replication(index)
     with tempfile.TemporaryDirectory(prefix="xsim-rep-") as folder:
-        result = run(scenario, workdir=folder, streams=streams)
+        result = run(scenario, workdir=folder, streams=streams, with_objective=False)
         looks = None
         metrics = peek_metrics(scenario) if plan.peek_every_days else []
         if metrics and scenario.experiment.unit == "user":

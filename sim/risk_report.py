@@ -34,7 +34,8 @@ def _incurred_ae(inputs: WorldInputs, users: pd.DataFrame) -> list[dict]:
     expectation on the same exposure — what the monitor estimates from reported claims."""
     rows = []
     costs = inputs.expected_claim_cost
-    for arm, group in users.groupby("arm", sort=False):
+    columns = ["arm", "user_id", "premium_earned", "claims_incurred"]
+    for arm, group in users[columns].groupby("arm", sort=False):  # not whole-table groups
         premium = group.premium_earned.sum()
         expected = float(np.mean(costs[:, group.user_id.to_numpy()]))
         rows.append({"arm": arm, "premium_earned": float(premium),

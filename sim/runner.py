@@ -13,13 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from xsim.clusters import assign_units, estimate_unit_effects
 from xsim.engine import Engine, WorldInputs
 from xsim.errors import InputError
 from xsim.eventlog import EventLog
 from xsim.history import build_book
-from xsim.memory import check_fits
+from xsim.memory import check_fits, release_freed_memory
 from xsim.metrics import arm_summary, daily_table, user_table
 from xsim.objective import ObjectiveResult, evaluate_objective
 from xsim.population import build_catalogue, build_population
@@ -48,7 +49,7 @@ class RunResult:
     effects: RunEffects
     risk: dict
     recommender: list[dict]
-    objective: ObjectiveResult
+    objective: ObjectiveResult | None  # None when run(with_objective=False)
     events_path: Path
     seed_entropy: int
     timings_seconds: dict[str, float] = field(default_factory=dict)
@@ -74,58 +75,94 @@ def run(
     workdir: str | Path | None = None,
     progress: Progress | None = None,
     streams: RandomStreams | None = None,
+    with_objective: bool = True,
 ) -> RunResult:
     """Simulate ``scenario``, estimate its effects and, when enabled, their truth.
 
     The event log is streamed into ``workdir`` (a temporary folder when None).
     ``progress(task, done, total)`` reports simulated days ('simulate') and twin worlds
     ('truth'). ``streams`` replaces the scenario's seed tree (replication ``i`` passes
-    ``RandomStreams(scenario.seed).replication(i)``)."""
+    ``RandomStreams(scenario.seed).replication(i)``). ``with_objective=False`` leaves the
+    objective out (``objective`` is None): replications that keep only effects skip it."""
     check_fits(scenario)
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-    temp = None
-    if workdir is None:
-        temp = tempfile.TemporaryDirectory(prefix="xsim-run-")
-        workdir = temp.name
-    events_path = Path(workdir) / EVENTS_FILE
+    clock = _Laps()
+    temp = tempfile.TemporaryDirectory(prefix="xsim-run-") if workdir is None else None
+    events_path = Path(temp.name if temp else workdir) / EVENTS_FILE
     streams = streams if streams is not None else RandomStreams(scenario.seed)
     inputs, book = prepare_world(scenario, streams)
-    population = inputs.population
-    arm, clusters = assign_units(population, scenario, streams)
-    timings["population"] = time.perf_counter() - clock
+    arm, clusters = assign_units(inputs.population, scenario, streams)
+    release_freed_memory(scenario.population.n_users)  # the population's temporaries
+    clock.lap("population")
+    world, n_events = _simulate(inputs, arm, events_path, progress)
+    clock.lap("simulate")
+    table = pq.read_table(events_path)
+    users = user_table(scenario, inputs.population, arm, world, table)
+    daily = daily_table(scenario, world, table)
+    risk = risk_report(inputs, world, users) if scenario.outputs.risk_report else {}
+    clock.lap("metrics")
+    recommender, costs = world.recommender, inputs.expected_claim_cost
+    del world  # from here on, free what is done with: a large run's memory peaks below
+    truth = _truth(scenario, inputs, progress, clock)
+    del inputs
+    release_freed_memory(scenario.population.n_users)
+    objective = None
+    if with_objective:
+        objective = evaluate_objective(scenario, users, table, costs, book)
+        clock.lap("objective")
+    del table
+    release_freed_memory(scenario.population.n_users)
+    effects = _effects(users, scenario, truth, clusters)
+    clock.lap("effects")
+    return RunResult(
+        scenario=scenario, users=users, daily=daily, book=book,
+        summary_table=arm_summary(users, list(scenario.arms)), effects=effects, risk=risk,
+        recommender=recommender, objective=objective, events_path=events_path,
+        seed_entropy=streams.entropy, timings_seconds=clock.laps, n_events=n_events,
+        _workdir=temp,
+    )  # fmt: skip
+
+
+class _Laps:
+    """Seconds per phase, each measured from the end of the previous one."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._last
+        self._last = now
+
+
+def _simulate(inputs: WorldInputs, arm: np.ndarray, events_path: Path, progress):
+    """The world, streamed to the event log; returns it and the number of events."""
+    scenario = inputs.scenario
     days = _tracker(progress, "simulate", scenario.horizon_days)
     with EventLog(events_path, scenario.outputs.event_chunk_rows) as log:
         world = Engine(inputs, arm, log, days).run()
-    timings["simulate"] = time.perf_counter() - clock - timings["population"]
-    table = log.read()
-    users = user_table(scenario, population, arm, world, table)
-    daily = daily_table(scenario, world, table)
-    summary = arm_summary(users, list(scenario.arms))
-    risk = risk_report(inputs, world, users) if scenario.outputs.risk_report else {}
-    timings["metrics"] = time.perf_counter() - clock - sum(timings.values())
-    truth = None
-    if scenario.analysis.truth and population.n_users <= scenario.analysis.truth_max_users:
-        worlds = _tracker(progress, "truth", len(scenario.arms))
-        analysis = scenario.analysis
-        specs = [*analysis.metrics, *(g.metric for g in analysis.guardrails)]
-        metrics = list(dict.fromkeys(m.rsplit(":", 1)[0] for m in specs))
-        truth = twin_world_truth(inputs, metrics, worlds)
-        timings["truth"] = time.perf_counter() - clock - sum(timings.values())
+    release_freed_memory(inputs.population.n_users)  # the engine's arrays, before analysis
+    return world, log.n_rows
+
+
+def _truth(scenario: Scenario, inputs: WorldInputs, progress, clock: _Laps):
+    """Twin-world truth when enabled and the population is within the scenario's limit."""
+    analysis = scenario.analysis
+    if not analysis.truth or inputs.population.n_users > analysis.truth_max_users:
+        return None
+    worlds = _tracker(progress, "truth", len(scenario.arms))
+    specs = [*analysis.metrics, *(g.metric for g in analysis.guardrails)]
+    metrics = list(dict.fromkeys(m.rsplit(":", 1)[0] for m in specs))
+    truth = twin_world_truth(inputs, metrics, worlds)
+    clock.lap("truth")
+    return truth
+
+
+def _effects(users: pd.DataFrame, scenario: Scenario, truth, clusters) -> RunEffects:
     try:
-        effects = estimate_unit_effects(users, scenario, truth, clusters)
+        return estimate_unit_effects(users, scenario, truth, clusters)
     except InputError as exc:  # e.g. an arm that drew no users: the run stands, without effects
-        effects = RunEffects.not_estimated(exc.problems, truth)
-    timings["effects"] = time.perf_counter() - clock - sum(timings.values())
-    objective = evaluate_objective(scenario, users, table, inputs.expected_claim_cost, book)
-    timings["objective"] = time.perf_counter() - clock - sum(timings.values())
-    return RunResult(
-        scenario=scenario, users=users, daily=daily, book=book, summary_table=summary,
-        effects=effects, risk=risk, recommender=world.recommender, objective=objective,
-        events_path=events_path,
-        seed_entropy=streams.entropy, timings_seconds=timings, n_events=log.n_rows,
-        _workdir=temp,
-    )  # fmt: skip
+        return RunEffects.not_estimated(exc.problems, truth)
 
 
 def prepare_world(scenario: Scenario, streams: RandomStreams) -> tuple[WorldInputs, pd.DataFrame]:

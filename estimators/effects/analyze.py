@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 from .comparison import Context, Pair, compare
 from .cuped import covariate_matrix
@@ -82,9 +83,7 @@ def _all_rows(plan: Plan, alpha: float, notes: NoteBook) -> list[dict]:
 def _table(plan: Plan, segment, mask, matrices, alpha: float, notes: NoteBook) -> list[dict]:
     """All rows of one table: primary metrics then guardrails, each treatment arm vs control."""
     ctx = Context(control=plan.control, alpha=alpha, notes=notes, segment=segment)
-    arm_values = plan.frame[plan.arm].to_numpy()
-    in_slice = np.ones(len(arm_values), dtype=bool) if mask is None else mask
-    masks = {a: in_slice & (arm_values == a) for a in [plan.control, *plan.treatments]}
+    masks = _arm_masks(plan.frame[plan.arm], [plan.control, *plan.treatments], mask)
     frames = {a: plan.frame[m] for a, m in masks.items()}  # sliced once, shared by all metrics
     rows = []
     jobs = [(m, None) for m in plan.metrics] + [(m, g) for m, g in plan.guardrails]
@@ -103,6 +102,15 @@ def _table(plan: Plan, segment, mask, matrices, alpha: float, notes: NoteBook) -
             )
             rows += compare(metric, pair, ctx, guardrail)
     return rows
+
+
+def _arm_masks(labels, arms: list[str], in_slice: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Rows of each arm (within the slice). Compared as integer codes: an object array of
+    the labels would cost tens of bytes per row on a million-row table."""
+    codes, uniques = pd.factorize(labels)
+    where = {label: i for i, label in enumerate(uniques)}
+    in_slice = np.ones(len(codes), dtype=bool) if in_slice is None else in_slice
+    return {a: in_slice & (codes == where.get(a, -2)) for a in arms}
 
 
 def _apply_correction(rows: list[dict], correction: str, alpha: float) -> None:
