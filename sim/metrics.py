@@ -1,8 +1,10 @@
 """From the event log to tables: one row per user, a daily series per arm, per-arm summaries.
 
-Money follows who pays: the platform earns course revenue and the insurer's commission, and
-pays its own discounts and contacts; the insurer earns premium (pro rata over exposure) and pays
-claims incurred, the commission and its own discounts and contacts.
+Money follows who pays: the platform earns what users paid for courses, the course discounts
+the insurer funds and the insurer's commission, and pays its own contacts, rewards and fixed
+costs (a discount it funds is revenue forgone, already missing from what users paid); the
+insurer earns premium (pro rata over exposure) and pays claims incurred, the commission and its
+own discounts, contacts, rewards and fixed costs.
 """
 
 from __future__ import annotations
@@ -194,16 +196,19 @@ def _earned_premium(scenario: Scenario, log: _Log) -> tuple[np.ndarray, np.ndarr
 
 
 def _money_columns(c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    platform_cost = (
-        c["contact_cost_platform"] + c["discount_platform"] + c["reward_platform"]
-        + c["fixed_cost_platform"]
-    )  # fmt: skip
+    """Net money of each partner. ``course_revenue`` is what users paid, so a course discount
+    the platform funds is revenue forgone, not a cost on top; one the insurer funds is paid
+    to the platform by the insurer (its cost, the platform's income)."""
+    platform_cost = c["contact_cost_platform"] + c["reward_platform"] + c["fixed_cost_platform"]
     insurer_cost = (
         c["contact_cost_insurer"] + c["discount_insurer"] + c["reward_insurer"]
         + c["fixed_cost_insurer"] + c["commission"]
     )  # fmt: skip
     return {
-        "platform_net_revenue": c["course_revenue"] + c["commission"] - platform_cost,
+        "platform_net_revenue": c["course_revenue"]
+        + c["discount_insurer"]
+        + c["commission"]
+        - platform_cost,
         "insurer_margin": c["premium_earned"] - c["claims_incurred"] - insurer_cost,
     }
 

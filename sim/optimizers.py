@@ -16,6 +16,7 @@ from scipy import optimize as sciopt
 Objective = Callable[[np.ndarray], float]
 
 SPSA_ALPHA, SPSA_GAMMA = 0.602, 0.101  # Spall's asymptotically efficient gain exponents
+DE_MUTATION, DE_RECOMBINATION = 0.5, 0.9  # Storn and Price's differential weight, crossover
 
 
 class BudgetExhausted(Exception):
@@ -47,14 +48,16 @@ def grid_search(f: Objective, start: np.ndarray, budget: int, rng) -> None:
 
 
 def spsa(f: Objective, start: np.ndarray, budget: int, rng, step: float = 0.1,
-         perturbation: float = 0.1) -> None:  # fmt: skip
+         perturbation: float = 0.05) -> None:  # fmt: skip
     """Simultaneous-perturbation stochastic approximation (Spall 1998), ascending.
 
     Each iteration spends two evaluations on a two-sided difference along a random ±1 vector;
-    with common random numbers the difference is far less noisy than either value. The gain
-    ``a`` is set from the first gradient estimate so the first move is about ``step`` of the
-    range; each move is capped at 2·step per axis (noise can produce huge gradients). The last
-    evaluation goes to the final iterate."""
+    with common random numbers the difference is far less noisy than either value, so the
+    perturbation can be small (5 % of the range): the evaluated points, among which the answer
+    is chosen, stay close to the iterate. The gain ``a`` is set from the first gradient
+    estimate so the first move is about ``step`` of the range; each move is capped at 2·step
+    per axis (noise can produce huge gradients). The last evaluation goes to the final
+    iterate."""
     n_iter = max(1, (budget - 1) // 2)
     stability = 0.1 * n_iter
     x, a = np.asarray(start, float).copy(), None
@@ -104,12 +107,17 @@ def _vertex(x: np.ndarray, axis: int, size: float) -> np.ndarray:
 def differential_evolution(f: Objective, start: np.ndarray, budget: int, rng) -> None:
     """scipy's differential evolution (best1bin, Latin-hypercube start that includes the
     scenario's current values), with a population of about a tenth of the budget (5 to 10 per
-    dimension) so several generations fit; no gradient polish (the function is noisy)."""
+    dimension) so several generations fit; no gradient polish (the function is noisy).
+
+    The differential weight is Storn and Price's 0.5 (crossover 0.9) rather than scipy's
+    default, dithered in [0.5, 1] (crossover 0.7): with only a handful of generations the
+    trial points must close in on the best member, not keep exploring the whole range."""
     d = len(start)
     population = int(np.clip(budget // 10, 5 * d, 10 * d))
     sciopt.differential_evolution(
         lambda z: -f(z), [(0, 1)] * d, popsize=max(1, -(-population // d)), maxiter=budget,
-        tol=0, polish=False, x0=start, rng=rng, init="latinhypercube",
+        tol=0, polish=False, x0=start, rng=rng, init="latinhypercube", mutation=DE_MUTATION,
+        recombination=DE_RECOMBINATION,
     )  # fmt: skip
 
 

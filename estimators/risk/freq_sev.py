@@ -12,42 +12,20 @@ from typing import Literal
 
 import numpy as np
 import statsmodels.api as sm
-from pydantic import Field
 
-from .base import FittedGLMRiskModel, GLMSpecBase
-from .glm import fit_glm
-from .severity import Severity, fit_severity, predict_severity
+from .base import FittedGLMRiskModel
+from .severity import CountSeveritySpec, predict_severity
 
 
-class FreqSevGLMSpec(GLMSpecBase):
+class FreqSevGLMSpec(CountSeveritySpec):
     """Poisson frequency GLM (log-exposure offset) × Gamma severity GLM (log link)."""
 
     kind: Literal["freq_sev_glm"] = "freq_sev_glm"
-    severity: Severity = Field(
-        "gamma_glm", description="'gamma_glm' on the same features, or 'constant' (mean only)"
-    )
 
     def _fit_parts(self, design, names, policies, columns):
-        frequency = fit_glm(
-            policies.counts,
-            design,
-            names,
-            sm.families.Poisson(),
-            title="frequency: Poisson GLM, log link, offset log(exposure)",
-            offset=np.log(policies.exposure),
-            max_iter=self.max_iter,
-            tol=self.tol,
-        )
-        severity = fit_severity(
-            design,
-            names,
-            policies,
-            columns,
-            severity=self.severity,
-            max_iter=self.max_iter,
-            tol=self.tol,
-        )
-        return {"frequency": frequency, "severity": severity}
+        title = "frequency: Poisson GLM, log link, offset log(exposure)"
+        return self._count_and_severity("frequency", policies.counts, sm.families.Poisson(),
+                                        title, design, names, policies, columns)  # fmt: skip
 
     def _fitted(self, encoder, columns, parts):
         return FittedFreqSevGLM(self, encoder, columns, parts)

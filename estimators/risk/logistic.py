@@ -16,43 +16,24 @@ import numpy as np
 import statsmodels.api as sm
 from pydantic import Field
 
-from .base import FittedGLMRiskModel, GLMSpecBase
-from .glm import fit_glm
-from .severity import Severity, fit_severity, predict_severity
+from .base import FittedGLMRiskModel
+from .severity import CountSeveritySpec, predict_severity
 
 LINKS = {"logit": sm.families.links.Logit, "cloglog": sm.families.links.CLogLog}
 
 
-class LogisticSpec(GLMSpecBase):
+class LogisticSpec(CountSeveritySpec):
     """Binomial GLM of P(at least one claim) with log-exposure offset × Gamma severity GLM."""
 
     kind: Literal["logistic"] = "logistic"
     link: Literal["logit", "cloglog"] = Field("logit", description="binomial link function")
-    severity: Severity = Field(
-        "gamma_glm", description="'gamma_glm' on the same features, or 'constant' (mean only)"
-    )
 
     def _fit_parts(self, design, names, policies, columns):
-        probability = fit_glm(
-            (policies.counts > 0).astype(float),
-            design,
-            names,
-            sm.families.Binomial(LINKS[self.link]()),
-            title=f"claim probability: binomial GLM, {self.link} link, offset log(exposure)",
-            offset=np.log(policies.exposure),
-            max_iter=self.max_iter,
-            tol=self.tol,
-        )
-        severity = fit_severity(
-            design,
-            names,
-            policies,
-            columns,
-            severity=self.severity,
-            max_iter=self.max_iter,
-            tol=self.tol,
-        )
-        return {"claim_probability": probability, "severity": severity}
+        family = sm.families.Binomial(LINKS[self.link]())
+        title = f"claim probability: binomial GLM, {self.link} link, offset log(exposure)"
+        any_claim = (policies.counts > 0).astype(float)
+        return self._count_and_severity("claim_probability", any_claim, family, title, design,
+                                        names, policies, columns)  # fmt: skip
 
     def _fitted(self, encoder, columns, parts):
         return FittedLogistic(self, encoder, columns, parts)

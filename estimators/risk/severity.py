@@ -13,13 +13,35 @@ from typing import Literal
 
 import numpy as np
 import statsmodels.api as sm
+from pydantic import Field
 
 from xsim.errors import InputError
 
+from .base import GLMSpecBase
 from .data import PolicyColumns, PolicyData
 from .glm import GLMFit, fit_glm
 
 Severity = Literal["gamma_glm", "constant"]
+
+
+class CountSeveritySpec(GLMSpecBase):
+    """A claim-count GLM (subclasses say which) with the severity GLM beside it."""
+
+    severity: Severity = Field(
+        "gamma_glm", description="'gamma_glm' on the same features, or 'constant' (mean only)"
+    )
+
+    def _count_and_severity(
+        self, name: str, response, family, title: str, design, names, policies: PolicyData,
+        columns: PolicyColumns,
+    ) -> dict[str, GLMFit]:  # fmt: skip
+        """Parts ``name`` (the count GLM, offset log(exposure)) and 'severity'."""
+        count = fit_glm(response, design, names, family, title=title,
+                        offset=np.log(policies.exposure), max_iter=self.max_iter,
+                        tol=self.tol)  # fmt: skip
+        severity = fit_severity(design, names, policies, columns, severity=self.severity,
+                                max_iter=self.max_iter, tol=self.tol)  # fmt: skip
+        return {name: count, "severity": severity}
 
 
 def fit_severity(

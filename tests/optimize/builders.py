@@ -13,11 +13,17 @@ from xsim.scenario_io import load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 DISCOUNT_SCENARIO = ROOT / "scenarios" / "optimize_discount.yaml"
+COURSE_VOUCHER_SCENARIO = ROOT / "scenarios" / "optimize_course_voucher.yaml"
 
 
 def discount_scenario(**overrides: Any):
-    """The known-optimum scenario of scenarios/optimize_discount.yaml, with overrides."""
+    """The one-parameter known-optimum scenario of scenarios/optimize_discount.yaml."""
     return load_scenario(DISCOUNT_SCENARIO, overrides)
+
+
+def course_voucher_scenario(**overrides: Any):
+    """The two-parameter known-optimum scenario of scenarios/optimize_course_voucher.yaml."""
+    return load_scenario(COURSE_VOUCHER_SCENARIO, overrides)
 
 
 def tiny_discount_dict(**changes: Any) -> dict[str, Any]:
