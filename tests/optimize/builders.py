@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from tests.sim.builders import scenario_dict
+from tests.sim.builders import scenario_dict, with_changes
 from xsim.scenario_io import load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,14 +32,7 @@ def tiny_discount_dict(**changes: Any) -> dict[str, Any]:
     data["experiment"] = {"warmup_days": 2, "duration_days": 10}
     data["arms"]["offer"]["weight"] = 1  # a large control keeps its revenue per user, the scale
     # of F, away from 0 even in a short run
-    data = copy.deepcopy(data)
-    for dotted, value in changes.items():
-        node = data
-        *parents, last = dotted.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[last] = value
-    return data
+    return with_changes(data, changes)
 
 
 def with_optimize(**optimize: Any):

@@ -59,7 +59,12 @@ BASE: dict[str, Any] = {
 
 def scenario_dict(**changes: Any) -> dict[str, Any]:
     """A deep copy of `BASE` with dotted-path changes, e.g. ``**{"population.n_users": 10}``."""
-    data = copy.deepcopy(BASE)
+    return with_changes(BASE, changes)
+
+
+def with_changes(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of ``data`` with each dotted path set (missing maps are created)."""
+    data = copy.deepcopy(data)
     for dotted, value in changes.items():
         node = data
         *parents, last = dotted.split(".")
