@@ -116,9 +116,10 @@ def _kept_on_interrupt(checkpoint: Checkpoint | None, final: Path):
     try:
         yield kept
     except BaseException:
-        if kept.folder.exists() and kept.records():
+        finished = len(kept.records())  # none when the folder does not exist
+        if finished:
             err_console.print(
-                f"kept {len(kept.records())} finished replications; continue with: "
+                f"kept {finished} finished replications; continue with: "
                 f"xsim run --resume {final}", highlight=False,
             )  # fmt: skip
         elif kept.started:

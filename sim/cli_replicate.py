@@ -137,16 +137,18 @@ def calibrate_command(
     executor = make_executor(workers, scheduler, dask_local)
     final = out if out is not None else _default_out(spec, "calibration")
     clock = time.perf_counter()
-    with staging(final) as folder:
-        with progress_bars(quiet) as progress:
-            _scenario_run(spec, folder, progress)
-            result = calibrate(spec, replications, executor, progress, aa_arm, look_every_days)
+
+    def study(progress):
+        return calibrate(spec, replications, executor, progress, aa_arm, look_every_days)
+
+    def write(result, folder: Path) -> dict:
         document = result.to_document()
         write_json(folder / "calibration.json", document)
         result.aa.rows_frame().to_csv(folder / "aa_replications.csv", index=False)
         result.ab.rows_frame().to_csv(folder / "ab_replications.csv", index=False)
-        if not no_pdf:  # the report renders calibration.json as its own section
-            run_pdf(folder, final)
+        return document
+
+    result, document = _study_folder(spec, final, quiet, no_pdf, study, write)
     _print_calibration(result, document)
     _print_timing(executor, time.perf_counter() - clock)
     console.print(f"Calibration folder: [bold]{final}[/]", highlight=False)
@@ -197,18 +199,20 @@ def power_command(
     executor = make_executor(workers, scheduler, dask_local)
     final = out if out is not None else _default_out(spec, "power")
     clock = time.perf_counter()
-    with staging(final) as folder:
-        with progress_bars(quiet) as progress:
-            _scenario_run(spec, folder, progress)
-            tick = None if progress is None else (lambda d, t: progress("replications", d, t))
-            study = simulate_power(spec, metric, user_counts, day_counts, replications, target,
-                                   executor, tick)  # fmt: skip
+
+    def curve(progress):
+        tick = None if progress is None else (lambda d, t: progress("replications", d, t))
+        return simulate_power(spec, metric, user_counts, day_counts, replications, target,
+                              executor, tick)  # fmt: skip
+
+    def write(study, folder: Path) -> dict:
         document = study.to_document()
         write_json(folder / "power.json", document)
         study.points.to_csv(folder / "power.csv", index=False)
         plot_power(study, folder / "power.png")
-        if not no_pdf:  # the report renders power.json as its own section
-            run_pdf(folder, final)
+        return document
+
+    study, document = _study_folder(spec, final, quiet, no_pdf, curve, write)
     _print_power(study, document)
     _print_timing(executor, time.perf_counter() - clock)
     console.print(f"Power folder: [bold]{final}[/]", highlight=False)
@@ -262,6 +266,20 @@ def _int_list(text: str, option: str) -> list[int]:
 def _default_out(spec: Scenario, kind: str) -> Path:
     path = default_run_dir(spec)
     return path.with_name(f"{kind}-{path.name}")
+
+
+def _study_folder(spec: Scenario, final: Path, quiet: bool, no_pdf: bool, study, write):
+    """A calibration or power folder, written atomically: the scenario's own run, then
+    ``study(progress)``, then ``write(result, folder) -> document`` (the JSON the report shows
+    as its own section), then the PDF. Returns (result, document)."""
+    with staging(final) as folder:
+        with progress_bars(quiet) as progress:
+            _scenario_run(spec, folder, progress)
+            result = study(progress)
+        document = write(result, folder)
+        if not no_pdf:
+            run_pdf(folder, final)
+    return result, document
 
 
 def _scenario_run(spec: Scenario, folder: Path, progress) -> None:

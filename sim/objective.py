@@ -224,8 +224,9 @@ def nash_product(p: float, f: float, spec: ObjectiveSpec) -> float:
 
 def _arm_labels(arm: pd.Series) -> np.ndarray:
     """Each user's arm name, as a compact numpy string array (an object array of a million
-    strings would cost tens of bytes per user)."""
-    return np.asarray(arm.astype(str)).astype("U")
+    strings would cost tens of bytes per user, so none is built, not even on the way)."""
+    codes, names = pd.factorize(arm)
+    return np.asarray(names, dtype=str)[codes]
 
 
 def _score_arm(spec, metrics, users, claims, arm_of, name, control) -> ArmObjective:
