@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 
 import xsim
-from xsim.calibrate import aa_scenario, binomial_band
-from xsim.executors import make_executor
-from xsim.replicate import ReplicationPlan, Replications, replicate_one
+from xsim.pipeline.executors import make_executor
+from xsim.studies.calibrate import aa_scenario, binomial_band
+from xsim.studies.replicate import ReplicationPlan, Replications, replicate_one
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "partnership.yaml"

@@ -27,7 +27,7 @@ BENCHMARKS = ("default_scenario", "full_100k", "full_1m", "toy_ratio", "replicat
 def default_scenario() -> dict:
     """The default scenario end to end: simulate, twin worlds, effects, run folder, PDF."""
     import xsim
-    from xsim.rundir import staging, write_run
+    from xsim.pipeline.rundir import staging, write_run
 
     scenario = xsim.load_scenario(DEFAULT_SCENARIO)
     with tempfile.TemporaryDirectory() as parent:

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import simpy
 
-from xsim.rng import RandomStreams
+from xsim.core.rng import RandomStreams
 
 VISIT, BUY = 0.10, 0.05
 

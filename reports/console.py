@@ -17,7 +17,7 @@ from xsim.reports.tables import (
 )
 
 if TYPE_CHECKING:
-    from xsim.runner import RunResult
+    from xsim.pipeline.runner import RunResult
 
 __all__ = ["arm_table", "effect_cells", "effects_table", "format_value"]
 

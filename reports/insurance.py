@@ -56,7 +56,8 @@ def expected_claims(record: RunRecord) -> np.ndarray | None:
     start = np.maximum(sold.day.to_numpy(), record.warmup_days)
     exposure = np.maximum(end - start, 0) / DAYS_PER_YEAR
     cost = _claim_cost_per_year(record, products)[sold.item.to_numpy()]
-    # user ids may be indices or pseudonyms (`xsim.privacy`): match them, never assume order
+    # user ids may be indices or pseudonyms (`xsim.pipeline.privacy`): match them, never assume
+    # their order
     row = pd.Index(record.users["user_id"]).get_indexer(sold.user)
     known = row >= 0
     weights = (exposure * cost)[known]

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import yaml
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 REQUIRED = ("manifest.json", "scenario.yaml", "users.parquet", "effects.json")
 OPTIONAL_TABLES = {"daily": "daily.parquet", "book": "book.parquet"}

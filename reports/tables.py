@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from xsim.columns import LOWER_IS_BETTER
+from xsim.core.columns import LOWER_IS_BETTER
 
 PERCENT_METRICS = {"course_conversion", "policy_conversion", "churn_rate", "loss_ratio"}
 SIG_DIGITS = 3

@@ -10,13 +10,13 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _LAZY = {
-    "InputError": "xsim.errors",
-    "XsimError": "xsim.errors",
-    "RunResult": "xsim.runner",
-    "run": "xsim.runner",
-    "Scenario": "xsim.scenario",
-    "load_scenario": "xsim.scenario_io",
-    "parse_scenario": "xsim.scenario_io",
+    "InputError": "xsim.core.errors",
+    "XsimError": "xsim.core.errors",
+    "RunResult": "xsim.pipeline.runner",
+    "run": "xsim.pipeline.runner",
+    "Scenario": "xsim.schema.scenario",
+    "load_scenario": "xsim.schema.io",
+    "parse_scenario": "xsim.schema.io",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -7,7 +7,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from xsim.protocols import WorldView
+from xsim.core.protocols import WorldView
 
 _NAMESPACES = {"product": "products", "channel": "channels", "course_topic": "topics"}
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 import numpy as np
 
-from xsim.protocols import Offers, WorldView
+from xsim.core.protocols import Offers, WorldView
 from xsim.strategies.base import StrategyParams
 
 

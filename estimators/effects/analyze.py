@@ -42,7 +42,7 @@ def analyze(
     ``metrics`` are `Metric` objects or specs ``"name[:kind]"`` / ``"num/den"``;
     ``covariates`` (pre-period columns) add regression-adjusted (CUPED) rows, either one list
     for all metrics or a mapping metric name -> columns; ``segment`` adds the same table per
-    value of that column. Raises `xsim.errors.InputError` listing every input problem.
+    value of that column. Raises `xsim.core.errors.InputError` listing every input problem.
     """
     plan = prepare(
         data,

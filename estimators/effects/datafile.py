@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 CSV_SUFFIXES = (".csv", ".csv.gz", ".gz", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")

@@ -19,7 +19,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 from .frequentist import DiffTest, proportion_test, ratio_delta, welch_test, z_test
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 from .metrics import Metric
 from .msprt import confidence_sequence

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 from .metrics import Metric, Ratio, parse_metric_spec
 from .multiplicity import CORRECTIONS, Guardrail

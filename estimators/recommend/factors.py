@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 from .ranking import Ranker, as_index
 

@@ -6,7 +6,7 @@ spent) and the social graph (`social`: user×user adjacency). `owned` says which
 already owns (excluded from slates); it defaults to ``purchases > 0``. `Features` holds optional
 dense user and item feature matrices (observable traits; topic, price, quality…).
 
-Both validate shapes on construction and raise `xsim.errors.InputError` naming the field.
+Both validate shapes on construction and raise `xsim.core.errors.InputError` naming the field.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import scipy.sparse as sp
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 _ITEM_VIEWS = ("views", "purchases", "amounts", "owned")
 

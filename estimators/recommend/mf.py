@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict, Field
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 from .factors import FactorModel
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 from .base import Recommender
 from .interactions import Interactions, event_matrix

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 from pydantic import Field
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 from .base import RecommenderSpecBase
 from .interactions import Features, Interactions

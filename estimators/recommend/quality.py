@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 
 def _rows(matrix, top_items: np.ndarray, name: str) -> np.ndarray:

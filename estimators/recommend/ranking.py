@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 #: users scored per block in `top_k`; 4096 × 300 float64 scores ≈ 10 MB.
 CHUNK_USERS = 4096

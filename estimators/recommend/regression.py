@@ -27,7 +27,7 @@ from pydantic import Field
 from scipy.special import expit
 from statsmodels.tools.sm_exceptions import PerfectSeparationError
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 from .base import RecommenderSpecBase
 from .interactions import Features, Interactions

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 from .popularity import PopularitySpec
 from .regression import RegressionSpec

@@ -18,7 +18,7 @@ import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.sparse.linalg import svds
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 from .base import RecommenderSpecBase
 from .factors import FactorModel

@@ -22,7 +22,7 @@ exposure="exposure_years", claim_count="claim_count", claim_amount="claim_amount
 other columns); numeric columns enter linearly, other columns as factors whose reference level is
 the first (see `features.py`; `reference_levels` overrides it). `platform_features` are the
 partner's data, used only for rows whose `consent` column is true. Bad input raises
-`xsim.errors.InputError` with one line per problem naming the column or argument.
+`xsim.core.errors.InputError` with one line per problem naming the column or argument.
 """
 
 from .base import FittedGLMRiskModel, GLMSpecBase

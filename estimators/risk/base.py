@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 from .data import PolicyColumns, PolicyData, check_frame, read_policies, resolve_features
 from .evaluation import RiskDiagnostics, evaluate

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 from .glm import INTERCEPT
 

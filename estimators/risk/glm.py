@@ -22,7 +22,7 @@ import scipy.linalg
 import scipy.stats
 import statsmodels.api as sm
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 INTERCEPT = "Intercept"
 

@@ -15,7 +15,7 @@ import numpy as np
 import statsmodels.api as sm
 from pydantic import Field
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 from .base import GLMSpecBase
 from .data import PolicyColumns, PolicyData

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Union, get_args
 
 from pydantic import Field, TypeAdapter, ValidationError
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 
 from .freq_sev import FreqSevGLMSpec
 from .logistic import LogisticSpec

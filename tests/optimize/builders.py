@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from tests.sim.builders import scenario_dict, with_changes
-from xsim.scenario_io import load_scenario, scenario_from_dict
+from xsim.schema.io import load_scenario, scenario_from_dict
 
 ROOT = Path(__file__).resolve().parents[2]
 DISCOUNT_SCENARIO = ROOT / "scenarios" / "optimize_discount.yaml"

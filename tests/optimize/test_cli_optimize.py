@@ -7,7 +7,7 @@ import yaml
 from typer.testing import CliRunner
 
 from tests.optimize.builders import tiny_discount_dict
-from xsim.cli import app
+from xsim.commands.app import app
 
 runner = CliRunner()
 

@@ -30,8 +30,8 @@ import numpy as np
 import pytest
 
 from tests.optimize.builders import course_voucher_scenario
-from xsim.optimize import optimize
-from xsim.optimize_eval import Evaluator
+from xsim.studies.evaluate import Evaluator
+from xsim.studies.optimize import optimize
 
 pytestmark = pytest.mark.slow
 

@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 
 from tests.optimize.builders import discount_scenario
-from xsim.optimize import optimize
-from xsim.optimize_eval import Evaluator
+from xsim.studies.evaluate import Evaluator
+from xsim.studies.optimize import optimize
 
 pytestmark = pytest.mark.slow
 

@@ -9,14 +9,14 @@ import pytest
 
 import xsim
 from tests.sim.builders import build
-from xsim.objective import (
+from xsim.analysis.objective import (
     evaluate_objective,
     exposure_years,
     metric_frame,
     nash_product,
     scores_from_means,
 )
-from xsim.scenario_objective import OBJECTIVE_METRICS, ObjectiveSpec
+from xsim.schema.objective import OBJECTIVE_METRICS, ObjectiveSpec
 
 TWO_ARMS = {
     "control": {"weight": 1, "strategy": {"kind": "none"}},

@@ -7,11 +7,11 @@ import yaml
 from typer.testing import CliRunner
 
 from tests.optimize.builders import tiny_discount_dict
-from xsim.cli import app
-from xsim.optimize import optimize
-from xsim.optimize_eval import Evaluator
-from xsim.scenario_io import scenario_from_dict
-from xsim.scenario_objective import METHODS
+from xsim.commands.app import app
+from xsim.schema.io import scenario_from_dict
+from xsim.schema.objective import METHODS
+from xsim.studies.evaluate import Evaluator
+from xsim.studies.optimize import optimize
 
 MAX_LOSS_RATIO = 0.5  # binds: the unconstrained optimum discount sells at a higher loss ratio
 

@@ -6,10 +6,10 @@ from typer.testing import CliRunner
 
 from tests.optimize.builders import tiny_discount_dict, with_optimize
 from tests.sim.builders import scenario_dict
-from xsim.cli import app
-from xsim.errors import InputError
-from xsim.optimize import resolve_settings
-from xsim.optimize_eval import SearchSpace
+from xsim.commands.app import app
+from xsim.core.errors import InputError
+from xsim.studies.evaluate import SearchSpace
+from xsim.studies.optimize import resolve_settings
 
 runner = CliRunner()
 

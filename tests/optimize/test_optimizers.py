@@ -6,7 +6,7 @@ import contextlib
 import numpy as np
 import pytest
 
-from xsim.optimizers import METHOD_FUNCTIONS, BudgetExhausted
+from xsim.studies.optimizers import METHOD_FUNCTIONS, BudgetExhausted
 
 OPTIMUM = np.array([0.3, 0.7])
 

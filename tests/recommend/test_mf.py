@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 from xsim.estimators.recommend import BiasedMFSpec, FactorModel, fit_biased_mf, rmse
 
 

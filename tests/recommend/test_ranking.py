@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 from xsim.estimators.recommend import PopularitySpec, RegressionSpec, SVDSpec, top_k_from_scores
 from xsim.estimators.recommend import ranking as ranking_module
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 from xsim.estimators.recommend import (
     FittedRecommender,
     PopularitySpec,

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 import xsim
 from tests.sim.builders import BASE
-from xsim.cli import app
-from xsim.errors import InputError
-from xsim.scenario_io import parse_scenario
+from xsim.commands.app import app
+from xsim.core.errors import InputError
+from xsim.schema.io import parse_scenario
 
 
 def _paths(node, prefix=()):
@@ -102,7 +102,7 @@ def small_valid_scenarios(draw):
 @given(small_valid_scenarios())
 def test_small_valid_scenarios_run_or_name_the_problem(data):
     try:
-        scenario = xsim.scenario_io.scenario_from_dict(data)
+        scenario = xsim.schema.io.scenario_from_dict(data)
         result = xsim.run(scenario)
     except InputError as exc:
         assert exc.problems

@@ -12,7 +12,7 @@ import yaml
 
 from tests.sim.builders import scenario_dict
 
-XSIM = [sys.executable, "-c", "from xsim.cli import main; main()"]
+XSIM = [sys.executable, "-c", "from xsim.commands.app import main; main()"]
 
 
 def _slow_scenario(tmp_path: Path) -> Path:

@@ -12,13 +12,13 @@ import yaml
 from typer.testing import CliRunner
 
 from tests.replicate.scenarios import tiny
-from xsim.checkpoint import Checkpoint, partial_folder
-from xsim.cli import app
-from xsim.executors import SerialExecutor
-from xsim.replicate import ReplicationPlan, run_replications
-from xsim.scenario_io import scenario_to_yaml
+from xsim.commands.app import app
+from xsim.pipeline.checkpoint import Checkpoint, partial_folder
+from xsim.pipeline.executors import SerialExecutor
+from xsim.schema.io import scenario_to_yaml
+from xsim.studies.replicate import ReplicationPlan, run_replications
 
-XSIM = [sys.executable, "-c", "from xsim.cli import main; main()"]
+XSIM = [sys.executable, "-c", "from xsim.commands.app import main; main()"]
 REPLICATIONS = 12
 COMPARED = ("effects.csv", "replications.csv", "replications.json", "summary.csv", "truth.json")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.sim.builders import build
-from xsim.scenario import Scenario
+from xsim.schema.scenario import Scenario
 
 TWO_ARMS = {
     "control": {"weight": 1, "strategy": {"kind": "none"}},

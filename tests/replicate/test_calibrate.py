@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from tests.replicate.scenarios import aa, tiny
-from xsim.calibrate import aa_scenario, binomial_band, calibrate, peeking_table
-from xsim.errors import InputError
-from xsim.executors import LocalPoolExecutor
-from xsim.replicate import ReplicationPlan, run_replications
+from xsim.core.errors import InputError
+from xsim.pipeline.executors import LocalPoolExecutor
+from xsim.studies.calibrate import aa_scenario, binomial_band, calibrate, peeking_table
+from xsim.studies.replicate import ReplicationPlan, run_replications
 
 N_AA = 240
 # Three-sigma binomial band around alpha for N_AA replications: a calibrated test falls

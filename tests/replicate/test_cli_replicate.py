@@ -6,7 +6,7 @@ import yaml
 from typer.testing import CliRunner
 
 from tests.sim.builders import scenario_dict
-from xsim.cli import app
+from xsim.commands.app import app
 
 runner = CliRunner()
 

@@ -8,11 +8,11 @@ import scipy.sparse as sp
 
 import xsim
 from tests.replicate.scenarios import tiny
-from xsim.clusters import assign_units, find_clusters, strong_ties
-from xsim.rng import RandomStreams
-from xsim.runner import prepare_world
-from xsim.scenario import ClusterSpec
-from xsim.scenario_io import load_scenario
+from xsim.analysis.clusters import assign_units, find_clusters, strong_ties
+from xsim.core.rng import RandomStreams
+from xsim.pipeline.runner import prepare_world
+from xsim.schema.io import load_scenario
+from xsim.schema.scenario import ClusterSpec
 
 SPILLOVER = Path(__file__).resolve().parents[2] / "scenarios" / "spillover.yaml"
 
@@ -76,7 +76,7 @@ def test_user_unit_assignment_is_unchanged():
     inputs, _ = prepare_world(scenario, streams)
     arm, clusters = assign_units(inputs.population, scenario, streams)
     assert clusters is None
-    assert np.array_equal(arm, xsim.population.assign_arms(1500, [1, 1], streams))
+    assert np.array_equal(arm, xsim.world.population.assign_arms(1500, [1, 1], streams))
 
 
 def test_cluster_effects_keep_metric_names_and_truth():

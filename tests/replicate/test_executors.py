@@ -7,15 +7,15 @@ import signal
 import pytest
 
 from tests.replicate.scenarios import tiny
-from xsim.errors import InputError
-from xsim.executors import (
+from xsim.core.errors import InputError
+from xsim.pipeline.executors import (
     DaskExecutor,
     LocalPoolExecutor,
     SerialExecutor,
     make_executor,
     single_threaded_children,
 )
-from xsim.replicate import ReplicationPlan, run_replications
+from xsim.studies.replicate import ReplicationPlan, run_replications
 
 N_REPLICATIONS = 8
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from tests.replicate.scenarios import no_interference
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 from xsim.estimators.effects import power_mean, power_proportion
-from xsim.executors import LocalPoolExecutor
-from xsim.power_sim import analytic_power, check_metric, required_users, simulate_power
+from xsim.pipeline.executors import LocalPoolExecutor
+from xsim.studies.power import analytic_power, check_metric, required_users, simulate_power
 
 N_REPS = 120
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tests.replicate.scenarios import tiny
-from xsim.replicate import ReplicationPlan, replicate_one, run_replications, summarise_rows
+from xsim.studies.replicate import ReplicationPlan, replicate_one, run_replications, summarise_rows
 
 
 def test_a_replication_depends_only_on_its_index():

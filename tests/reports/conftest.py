@@ -14,7 +14,7 @@ from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from tests.sim.builders import scenario_dict
-from xsim.cli import app
+from xsim.commands.app import app
 
 runner = CliRunner()
 SMALL = {"population.n_users": 3000, "analysis.truth": True}

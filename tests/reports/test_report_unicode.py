@@ -11,10 +11,10 @@ import pytest
 from tests.reports.conftest import page_texts, squeeze, write_scenario
 from xsim import run as simulate
 from xsim.estimators.effects import analyze
+from xsim.pipeline.rundir import write_run
 from xsim.reports import fonts
 from xsim.reports.pdf import render_effects_report, render_run_report
-from xsim.rundir import write_run
-from xsim.scenario_io import load_scenario
+from xsim.schema.io import load_scenario
 
 NAME = "金融素养合作试点"
 

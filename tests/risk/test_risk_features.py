@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 from xsim.estimators.risk import (
     FittedRiskModel,
     FreqSevGLMSpec,

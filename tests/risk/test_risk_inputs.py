@@ -6,7 +6,7 @@ import numpy as np
 import pydantic
 import pytest
 
-from xsim.errors import InputError
+from xsim.core.errors import InputError
 from xsim.estimators.risk import (
     RISK_MODEL_KINDS,
     FreqSevGLMSpec,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from xsim.scenario import Scenario
-from xsim.scenario_io import scenario_from_dict
+from xsim.schema.io import scenario_from_dict
+from xsim.schema.scenario import Scenario
 
 BASE: dict[str, Any] = {
     "name": "test scenario",

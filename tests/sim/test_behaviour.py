@@ -10,9 +10,9 @@ import pandas as pd
 
 import xsim
 from tests.sim.builders import build
-from xsim.history import build_book
-from xsim.population import build_catalogue
-from xsim.rng import RandomStreams
+from xsim.core.rng import RandomStreams
+from xsim.world.history import build_book
+from xsim.world.population import build_catalogue
 
 
 def _two_proportion_z(x1: int, n1: int, x2: int, n2: int) -> float:

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from xsim.cli import app
+from xsim.commands.app import app
 
 runner = CliRunner()
 

@@ -6,8 +6,8 @@ from typer.testing import CliRunner
 
 from tests.sim.builders import scenario_dict
 from tests.strategies.test_contract import _world
-from xsim.cli import app
-from xsim.privacy import pseudonyms
+from xsim.commands.app import app
+from xsim.pipeline.privacy import pseudonyms
 
 
 def test_exported_ids_are_pseudonymous_and_join(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 
 import xsim
 from tests.sim.builders import build
-from xsim.scenario_io import load_scenario
+from xsim.schema.io import load_scenario
 
 
 @pytest.mark.slow

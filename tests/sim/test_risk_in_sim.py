@@ -13,14 +13,14 @@ from scipy import stats
 
 import xsim
 from tests.sim.builders import build
-from xsim.engine import Engine
+from xsim.core.eventlog import EventLog
+from xsim.core.rng import RandomStreams
 from xsim.estimators.risk import FreqSevGLMSpec, partner_data_value
-from xsim.eventlog import EventLog
-from xsim.history import build_book
-from xsim.population import build_catalogue
-from xsim.risk import platform_policy_table
-from xsim.rng import RandomStreams
-from xsim.runner import prepare_world
+from xsim.pipeline.runner import prepare_world
+from xsim.world.engine import Engine
+from xsim.world.history import build_book
+from xsim.world.population import build_catalogue
+from xsim.world.risk import platform_policy_table
 
 FAST_CLAIMS = {
     "premium_per_year": 600,

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from xsim.rng import RandomStreams
+from xsim.core.rng import RandomStreams
 
 
 def test_same_address_same_numbers_in_any_order():

@@ -12,12 +12,12 @@ import pytest
 import scipy.sparse as sp
 
 from tests.sim.builders import build
-from xsim.engine import Engine
-from xsim.eventlog import EventLog
-from xsim.protocols import MESSAGES, Offers
-from xsim.rng import RandomStreams
-from xsim.runner import prepare_world
+from xsim.core.eventlog import EventLog
+from xsim.core.protocols import MESSAGES, Offers
+from xsim.core.rng import RandomStreams
+from xsim.pipeline.runner import prepare_world
 from xsim.strategies import STRATEGY_CLASSES
+from xsim.world.engine import Engine
 
 EXAMPLES = {
     "none": {},

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from xsim.rng import RandomStreams
-from xsim.runner import prepare_world
-from xsim.scenario_io import load_scenario
-from xsim.truth import twin_world_users
+from xsim.analysis.truth import twin_world_users
+from xsim.core.rng import RandomStreams
+from xsim.pipeline.runner import prepare_world
+from xsim.schema.io import load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "strategies"
 

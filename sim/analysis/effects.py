@@ -1,0 +1,114 @@
+"""The effects of a simulated run: the A/B estimates with the simulated truth beside them.
+
+`RunEffects.to_dicts()` is the one primitive: the rows of `EffectsResult` plus, when twin worlds
+ran, ``true_diff``, ``true_rel_lift`` and ``ci_covers_truth``. CSV, JSON, the console table and
+the PDF are all derived from it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pandas as pd
+
+from xsim.analysis.truth import Truth
+from xsim.core.columns import LOWER_IS_BETTER, PROPORTIONS
+from xsim.estimators.effects import EffectsResult, Guardrail, analyze, parse_metric_spec
+from xsim.estimators.effects.results import clean
+from xsim.schema.scenario import Scenario
+
+TRUTH_KEYS = ("true_diff", "true_rel_lift", "ci_covers_truth")
+
+
+@dataclass
+class RunEffects:
+    effects: EffectsResult
+    truth: Truth | None = None
+
+    @classmethod
+    def not_estimated(cls, problems: list[str], truth: Truth | None = None) -> RunEffects:
+        """No effects table, with the reasons as notes (a population too small for its arms)."""
+        note = "Effects not estimated: " + "; ".join(problems)
+        return cls(EffectsResult(rows=[], notes=[note], srm=None, settings={}), truth)
+
+    def to_dicts(self) -> list[dict]:
+        rows = self.effects.to_dicts()
+        for row in rows:
+            row.update(dict.fromkeys(TRUTH_KEYS))
+            if self.truth is None or row["segment"] is not None:
+                continue
+            true_diff, true_rel = self.truth.effect(row["metric"], row["arm"])
+            row["true_diff"], row["true_rel_lift"] = clean(true_diff), clean(true_rel)
+            low, high = row["diff_ci_low"], row["diff_ci_high"]
+            if low is not None and high is not None:
+                row["ci_covers_truth"] = bool(low <= true_diff <= high)
+        return rows
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.to_dicts())
+
+    @property
+    def settings(self) -> dict:
+        return self.effects.settings
+
+    @property
+    def notes(self) -> list[str]:
+        return [*self.effects.notes, *self._truth_notes()]
+
+    def to_json(self) -> str:
+        document = json.loads(self.effects.to_json())
+        document["rows"] = self.to_dicts()
+        document["notes"] = self.notes
+        document["truth"] = None if self.truth is None else self.truth.to_dict()
+        return json.dumps(document, indent=2)
+
+    def _truth_notes(self) -> list[str]:
+        if self.truth is None:
+            return ["No ground truth: twin worlds were off or the population was too large."]
+        raw = [r for r in self.to_dicts() if not r["cuped"] and r["ci_covers_truth"] is not None]
+        missed = [f"{r['metric']} / {r['arm']}" for r in raw if not r["ci_covers_truth"]]
+        note = (
+            "Truth: twin worlds (each arm applied to the whole population with common random "
+            "numbers) give the true effect beside each estimate."
+        )
+        if missed:
+            expected = len(raw) * (1 - self.effects.settings.get("alpha", 0.05))
+            note += (
+                f" The CI misses the truth for {len(missed)} of {len(raw)} raw rows "
+                f"({', '.join(missed)}); about {len(raw) - expected:.1f} misses are expected by "
+                "chance — more point to interference (word of mouth, a pooled recommender)."
+            )
+        return [note]
+
+
+def estimate_effects(users: pd.DataFrame, scenario: Scenario, truth: Truth | None) -> RunEffects:
+    """Analyse the users table with the scenario's analysis settings."""
+    spec = scenario.analysis
+    metrics = [_metric(m, users) for m in spec.metrics]
+    guardrails = [
+        Guardrail(_metric(g.metric, users), g.margin, g.relative) for g in spec.guardrails
+    ]
+    effects = analyze(
+        users,
+        arm="arm",
+        control=scenario.control_arm,
+        metrics=metrics,
+        covariates={m.name: spec.covariates.get(m.name, []) for m in metrics},
+        alpha=spec.alpha,
+        correction=spec.correction,
+        guardrails=guardrails,
+        expected_weights={name: arm.weight for name, arm in scenario.arms.items()},
+    )
+    return RunEffects(effects, truth)
+
+
+def _metric(spec: str, users: pd.DataFrame):
+    """The metric of a spec; an outcome's kind is fixed by `xsim.core.columns`, never guessed from
+    one run's values (an all-zero revenue column is still a mean)."""
+    if ":" not in spec and "/" not in spec:
+        spec = f"{spec}:{'proportion' if spec in PROPORTIONS else 'mean'}"
+    metric = parse_metric_spec(spec, users)
+    if metric.column in LOWER_IS_BETTER and metric.kind != "ratio":
+        return type(metric)(metric.column, higher_is_better=False)
+    return metric

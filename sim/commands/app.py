@@ -1,0 +1,227 @@
+"""The `xsim` command line: thin wrappers that parse, call the library, render, and exit.
+
+Exit codes: 0 ok, 1 known failure, 2 bad input (one line per problem, naming the field),
+130 interrupted. User errors never print a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from xsim import __version__
+from xsim.commands.analyze import analyze_command
+from xsim.commands.common import ScenarioPath, console, err_console, handles_errors
+from xsim.commands.replicate import (
+    DaskLocal,
+    Replications,
+    Scheduler,
+    Workers,
+    progress_bars,
+    replications_for_run,
+)
+from xsim.commands.report import NoPdf, analysis_pdf, run_pdf, with_pdf_option
+from xsim.core.errors import InputError
+from xsim.pipeline.checkpoint import Checkpoint
+from xsim.pipeline.memory import check_fits
+from xsim.pipeline.rundir import default_run_dir, staging, write_run
+from xsim.pipeline.runner import run as run_scenario
+from xsim.pipeline.runner import run_notes
+from xsim.reports.console import arm_table, effects_table
+from xsim.schema.io import example_scenario_text, load_scenario, scenario_json_schema
+
+app = typer.Typer(
+    name="xsim",
+    help="Simulate a course-platform x insurer partnership and analyse its A/B tests.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.command()
+@handles_errors
+def run(
+    scenario: Annotated[
+        Path | None,
+        typer.Argument(help="Scenario YAML file (omit with --resume).", show_default=False),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Run folder (default runs/<name>-<time>).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Override the scenario's seed.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    raw_ids: Annotated[
+        bool, typer.Option("--raw-ids", help="Export internal user indices, not pseudonyms.")
+    ] = False,
+    no_pdf: NoPdf = False,
+    replications: Replications = 0,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    dask_local: DaskLocal = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option("--resume", help="Continue the interrupted replications of RUN_DIR."),
+    ] = None,
+) -> None:
+    """Simulate SCENARIO and write a run folder with tables, manifest and summary.
+    With --replications R, an interrupted run keeps its finished replications; continue it
+    with --resume RUN_DIR."""
+    if resume is not None:
+        _no_options_with_resume(scenario, out, seed, replications, raw_ids)
+        checkpoint, spec, options = Checkpoint.open(resume)
+        final, replications, raw_ids = resume, options["replications"], options["raw_ids"]
+    elif scenario is None:
+        raise InputError("SCENARIO: give a scenario file (or --resume RUN_DIR)")
+    else:
+        spec = load_scenario(scenario, {"seed": seed} if seed is not None else None)
+        final, checkpoint = out if out is not None else default_run_dir(spec), None
+    check_fits(spec)  # before any folder exists
+    with staging(final) as folder, _kept_on_interrupt(checkpoint, final) as kept:
+        if replications > 0 and checkpoint is None:
+            checkpoint = kept.start(spec, {"replications": replications, "raw_ids": raw_ids})
+        with progress_bars(quiet) as progress:
+            result = run_scenario(spec, workdir=folder, progress=progress)
+            shown = replications_for_run(spec, folder, replications, workers, scheduler,
+                                         dask_local, progress, checkpoint)  # fmt: skip
+        write_run(result, folder, command=["xsim", *sys.argv[1:]], raw_ids=raw_ids)
+        if not no_pdf:  # inside the staging folder: a failed render leaves no run behind
+            run_pdf(folder, final)
+    kept.remove()  # the run folder is complete: its checkpoints are no longer needed
+    _print_run(result, shown, final)
+
+
+def _no_options_with_resume(scenario, out, seed, replications, raw_ids) -> None:
+    given = [name for name, value in (("SCENARIO", scenario), ("--out", out), ("--seed", seed),
+             ("--replications", replications), ("--raw-ids", raw_ids)) if value]  # fmt: skip
+    if given:
+        raise InputError(
+            f"--resume: {', '.join(given)} cannot be changed when resuming; the scenario and "
+            "options come from the interrupted run"
+        )
+
+
+@contextmanager
+def _kept_on_interrupt(checkpoint: Checkpoint | None, final: Path):
+    """On any failure, keep a checkpoint that holds finished replications and say how to
+    resume; drop one that holds none, so the same --out can simply be run again."""
+    kept = checkpoint if checkpoint is not None else Checkpoint(final)
+    try:
+        yield kept
+    except BaseException:
+        finished = len(kept.records())  # none when the folder does not exist
+        if finished:
+            err_console.print(
+                f"kept {finished} finished replications; continue with: "
+                f"xsim run --resume {final}", highlight=False,
+            )  # fmt: skip
+        elif kept.started:
+            kept.remove()
+        raise
+
+
+def _print_run(result, shown: list, final: Path) -> None:
+    console.print(arm_table(result))
+    console.print(effects_table(result.effects))
+    for i, note in enumerate(run_notes(result) + result.effects.notes, 1):
+        console.print(f"[dim][{i}] {note}[/]", highlight=False)
+    for item in shown:  # the replications' summary, when asked for
+        console.print(item, highlight=False)
+    console.print(f"Run folder: [bold]{final}[/]", highlight=False)
+
+
+@app.command()
+@handles_errors
+def validate(scenario: ScenarioPath) -> None:
+    """Check SCENARIO without running it; print one line per problem."""
+    spec = load_scenario(scenario)
+    n_arms = len(spec.arms)
+    console.print(
+        f"[green]ok[/]: {scenario} — '{spec.name}', {spec.population.n_users:,} users, "
+        f"{n_arms} arms, {spec.horizon_days} days",
+        highlight=False,
+    )
+
+
+@app.command()
+@handles_errors
+def schema(
+    out: Annotated[Path | None, typer.Option("--out", help="Write to a file.")] = None,
+) -> None:
+    """Print the JSON Schema of the scenario format (for editors)."""
+    text = json.dumps(scenario_json_schema(), indent=2)
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        console.print(f"wrote {out}")
+
+
+@app.command()
+@handles_errors
+def init(
+    path: Annotated[Path, typer.Argument(help="Where to write the example.")] = Path(
+        "scenario.yaml"
+    ),
+    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+) -> None:
+    """Write a commented example scenario to PATH."""
+    if path.exists() and not force:
+        raise InputError(f"{path}: already exists (use --force to overwrite)")
+    path.write_text(example_scenario_text(), encoding="utf-8")
+    console.print(f"wrote {path}; run it with: xsim run {path}")
+
+
+@app.command("analyze")
+@handles_errors
+@with_pdf_option
+@wraps(analyze_command)
+def analyze_cmd(*args, pdf: Path | None = None, **kwargs) -> None:
+    result = analyze_command(*args, **kwargs)
+    console.print(effects_table(result))
+    for i, note in enumerate(result.notes, 1):
+        console.print(f"[dim][{i}] {note}[/]", highlight=False)
+    if pdf is not None:
+        analysis_pdf(result, pdf, kwargs.get("data"))
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
+) -> None:
+    if version:
+        typer.echo(f"xsim {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    # SIGTERM unwinds like Ctrl-C, so temporary run folders are removed on the way out
+    signal.signal(signal.SIGTERM, _terminated)
+    app()
+
+
+def _terminated(signum, frame) -> None:
+    err_console.print("terminated; nothing was left half-written")
+    raise SystemExit(143)
+
+
+# Command families in their own modules register themselves here, one line each.
+from xsim.commands.listing import register as _register_list
+
+_register_list(app)
+from xsim.commands.replicate import register as _register_replicate
+
+_register_replicate(app)
+from xsim.commands.report import register as _register_report
+
+_register_report(app)  # noqa: E402
+from xsim.commands.optimize import register as _register_optimize
+
+_register_optimize(app)  # noqa: E402

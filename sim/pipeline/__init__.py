@@ -1,0 +1,2 @@
+"""One run end to end: the runner, the atomic run folder, executors, checkpoints, memory and
+privacy."""

@@ -1,0 +1,168 @@
+"""Run folders, written atomically: into a temporary sibling, fsynced, then renamed.
+
+A crash or an interrupt leaves either the complete folder or nothing that looks like one: the
+temporary sibling starts with a dot and carries no ``manifest.json`` until the very end.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from xsim import __version__
+from xsim.core.errors import InputError
+from xsim.core.rng import RandomStreams
+from xsim.pipeline.privacy import pseudonymise_events, pseudonymise_users
+from xsim.pipeline.runner import RunResult
+from xsim.schema.io import scenario_hash, scenario_to_yaml
+from xsim.schema.scenario import Scenario
+
+MANIFEST = "manifest.json"
+_PACKAGES = ("numpy", "scipy", "pandas", "pyarrow", "statsmodels", "simpy", "pydantic")
+
+
+def default_run_dir(scenario: Scenario, base: str | Path = "runs") -> Path:
+    slug = re.sub(r"[^\w.-]+", "-", scenario.name, flags=re.UNICODE).strip("-").lower() or "run"
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = Path(base) / f"{slug}-{stamp}"
+    suffix = 1
+    while path.exists():
+        suffix += 1
+        path = Path(base) / f"{slug}-{stamp}-{suffix}"
+    return path
+
+
+@contextmanager
+def staging(final: Path) -> Iterator[Path]:
+    """Yield a temporary sibling of ``final``; rename it to ``final`` if the block succeeds,
+    delete it if the block raises (including KeyboardInterrupt)."""
+    if final.exists():
+        raise InputError(f"--out: {final} already exists; choose another folder")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(final.parent)
+    temp = final.parent / f".{final.name}.tmp-{os.getpid()}"
+    shutil.rmtree(temp, ignore_errors=True)
+    temp.mkdir()
+    try:
+        yield temp
+        _fsync_tree(temp)
+        os.replace(temp, final)
+        _fsync_directory(final.parent)
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+
+
+def _remove_stale_temporaries(parent: Path) -> None:
+    """Temporary folders of runs whose process is gone (killed with SIGKILL, power loss)."""
+    for temp in parent.glob(".*.tmp-*"):
+        pid = temp.name.rsplit("-", 1)[-1]
+        if temp.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync_directory(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def write_run(
+    result: RunResult, folder: Path, command: list[str] | None = None, raw_ids: bool = False
+) -> None:
+    """Write every table of ``result`` into ``folder``; the manifest goes last. User ids are
+    pseudonymous (`xsim.pipeline.privacy`) unless ``raw_ids``."""
+    folder = Path(folder)
+    _write_user_tables(result, folder, raw_ids)
+    (folder / "scenario.yaml").write_text(scenario_to_yaml(result.scenario), encoding="utf-8")
+    result.daily.to_parquet(folder / "daily.parquet", index=False)
+    result.book.to_parquet(folder / "book.parquet", index=False)
+    result.summary_table.to_csv(folder / "summary.csv")
+    result.effects.to_frame().to_csv(folder / "effects.csv", index=False)
+    (folder / "effects.json").write_text(result.effects.to_json(), encoding="utf-8")
+    (folder / "objective.json").write_text(result.objective.to_json(), encoding="utf-8")
+    recommender = json.dumps({"retrainings": result.recommender}, indent=2, default=_json_number)
+    (folder / "recommender.json").write_text(recommender, encoding="utf-8")
+    risk = json.dumps(result.risk, indent=2, default=_json_number)
+    (folder / "risk.json").write_text(risk, encoding="utf-8")
+    if result.effects.truth is not None:
+        truth = json.dumps(result.effects.truth.to_dict(), indent=2, default=_json_number)
+        (folder / "truth.json").write_text(truth, encoding="utf-8")
+    manifest = build_manifest(result, command, raw_ids)
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+
+
+def _write_user_tables(result: RunResult, folder: Path, raw_ids: bool) -> None:
+    events = folder / "events.parquet"
+    if raw_ids:
+        if result.events_path.resolve() != events.resolve():
+            shutil.copyfile(result.events_path, events)
+        result.users.to_parquet(folder / "users.parquet", index=False)
+        return
+    salt = RandomStreams(result.seed_entropy).salt()
+    internal = result.events_path
+    if internal.resolve() == events.resolve():  # streamed into this folder: move it aside
+        internal = internal.rename(folder / ".events-internal.parquet")
+    pseudonymise_events(internal, events, salt)
+    if internal.parent.resolve() == folder.resolve():
+        internal.unlink()
+    pseudonymise_users(result.users, salt).to_parquet(folder / "users.parquet", index=False)
+
+
+def build_manifest(
+    result: RunResult, command: list[str] | None = None, raw_ids: bool = False
+) -> dict:
+    return {
+        "xsim_version": __version__,
+        "python": sys.version.split()[0],
+        "packages": {name: _version(name) for name in _PACKAGES},
+        "scenario_name": result.scenario.name,
+        "scenario_sha256": scenario_hash(result.scenario),
+        "seed": result.scenario.seed,
+        "seed_entropy": str(result.seed_entropy),
+        "user_ids": "internal indices" if raw_ids else "pseudonymous (keyed hash)",
+        "n_users": result.scenario.population.n_users,
+        "horizon_days": result.scenario.horizon_days,
+        "n_events": result.n_events,
+        "timings_seconds": {k: round(v, 3) for k, v in result.timings_seconds.items()},
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command if command is not None else sys.argv,
+    }
+
+
+def _json_number(value):
+    return None if value != value else float(value)  # NaN -> null
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())

@@ -1,0 +1,142 @@
+"""Reading, writing and describing scenario files.
+
+`load_scenario` is the only YAML reader of the project (safe loading only). Every problem it
+finds becomes one line naming the field path, raised together as one `InputError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from xsim.core.errors import InputError
+from xsim.estimators.recommend import KINDS as RECOMMENDER_KINDS
+from xsim.estimators.risk import RISK_MODEL_KINDS
+from xsim.schema.scenario import Scenario
+from xsim.strategies import STRATEGY_CLASSES
+
+# discriminator tags appear in pydantic's error locations; they are not field names
+_TAGS = (
+    {cls.model_fields["kind"].default for cls in STRATEGY_CLASSES}
+    | set(RISK_MODEL_KINDS)
+    | set(RECOMMENDER_KINDS)
+)
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read and validate a scenario file; raise `InputError` with one line per problem."""
+    path = Path(path)
+    source = str(path)
+    if not path.is_file():
+        raise InputError(f"file not found: {path}" if not path.exists() else "not a file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read file: {exc}", source) from None
+    return parse_scenario(text, source=source, overrides=overrides)
+
+
+def parse_scenario(
+    text: str, source: str = "<scenario>", overrides: dict[str, Any] | None = None
+) -> Scenario:
+    """Validate scenario YAML text (see `load_scenario`)."""
+    data = _parse_yaml(text, source)
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(data, dotted, value, source)
+    return scenario_from_dict(data, source)
+
+
+def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(format_validation_error(exc), source) from None
+
+
+def _parse_yaml(text: str, source: str) -> dict[str, Any]:
+    if not text.strip():
+        raise InputError("file is empty: a scenario needs at least name, seed, population", source)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"invalid YAML: {where}{problem}", source) from None
+    if not isinstance(data, dict):
+        raise InputError(
+            f"top level must be a mapping of fields, got {type(data).__name__}", source
+        )
+    return data
+
+
+def _set_dotted(data: dict, dotted: str, value: Any, source: str) -> None:
+    """Apply an override such as ``arms.offer.strategy.discount=0.2`` to parsed YAML; missing
+    intermediate mappings are created (validation then judges the result)."""
+    node = data
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise InputError(f"{dotted}: {part!r} is not a mapping in the scenario", source)
+        node = child
+    node[parts[-1]] = value
+
+
+def format_validation_error(exc: ValidationError) -> list[str]:
+    """One line per pydantic error: ``field.path: message (got value)``."""
+    lines = []
+    for err in exc.errors(include_url=False):
+        loc = [str(p) for p in err["loc"] if str(p) not in _TAGS]
+        path = ".".join(loc) or "scenario"
+        lines.extend(_error_lines(path, err))
+    return lines
+
+
+def _error_lines(path: str, err: dict) -> list[str]:
+    kind, msg, value = err["type"], err["msg"], err.get("input")
+    if kind == "union_tag_invalid":
+        ctx = err.get("ctx", {})
+        return [f"{path}.kind: unknown kind {ctx.get('tag')!r} (known: {ctx.get('expected_tags')})"]
+    if kind == "union_tag_not_found":
+        return [f"{path}.kind: missing; every strategy needs a kind"]
+    if kind == "extra_forbidden":
+        return [f"{path}: unknown field (check the spelling; `xsim schema` lists the fields)"]
+    if kind == "missing":
+        return [f"{path}: required field is missing"]
+    if kind == "value_error" and path == "scenario":
+        return [line for line in msg.removeprefix("Value error, ").splitlines()]
+    msg = msg.removeprefix("Value error, ")
+    if isinstance(value, dict | list):
+        return [f"{path}: {msg}"]
+    return [f"{path}: {msg} (got {value!r})"]
+
+
+def scenario_to_yaml(scenario: Scenario) -> str:
+    """The normalised scenario: every field with its value, defaults filled in."""
+    data = scenario.model_dump(mode="json")
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """SHA-256 of the normalised scenario, stable across key order and formatting."""
+    data = json.dumps(scenario.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """JSON Schema of the scenario format, for editors."""
+    schema = Scenario.model_json_schema()
+    schema["title"] = "xsim scenario"
+    return schema
+
+
+def example_scenario_text() -> str:
+    """A commented example scenario (what `xsim init` writes)."""
+    return resources.files("xsim").joinpath("data/example.yaml").read_text(encoding="utf-8")

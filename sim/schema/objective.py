@@ -1,0 +1,250 @@
+"""Scenario blocks `objective:` and `optimize:` and their cross-checks.
+
+`objective` says how a run is scored: P(S) for the platform and F(S) for the insurer as
+weighted means of named per-user metrics, each normalised against the control arm, combined into
+M(S) = P·F (or the Nash bargaining product), with constraints. `optimize` says which numeric
+strategy fields `xsim optimize` may tune, within which ranges, with which method and budget.
+The arithmetic lives in `xsim.analysis.objective` and `xsim.studies.optimize`; see
+docs/objective.md.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+if TYPE_CHECKING:  # the scenario imports this module, never the other way round at run time
+    from xsim.schema.scenario import Scenario
+
+# Per-user metrics P and F may be built from (the arm mean is used). `xsim.analysis.objective`
+# implements exactly these names (a test holds it to that).
+OBJECTIVE_METRICS: dict[str, str] = {
+    "net_revenue_per_user": "platform net revenue: courses + commission - platform costs",
+    "course_revenue_per_user": "course revenue",
+    "course_conversion": "share of users buying a course",
+    "visits_per_user": "visits",
+    "retention": "share of users still active at the horizon (1 - churned)",
+    "engagement": "final engagement (stickiness)",
+    "commission_per_user": "commission the platform earned on premium",
+    "risk_adjusted_margin_per_user": "premium earned - claims (on claims_basis) - commission "
+    "- insurer costs",
+    "insurer_margin_per_user": "premium earned - claims incurred - commission - insurer costs",
+    "premium_earned_per_user": "premium earned",
+    "policy_conversion": "share of users buying a policy",
+}
+
+METHODS: tuple[str, ...] = ("spsa", "nelder_mead", "differential_evolution", "grid", "random")
+_METHOD_ALIASES = {"nm": "nelder_mead", "de": "differential_evolution"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Component(_Strict):
+    """One metric inside P or F. Normalised as ``1 + (arm - control) / scale``: ``scale``
+    'control' is the control's own value (a plain ratio arm/control), another metric name uses
+    the control's value of that metric, a number is a fixed amount per user."""
+
+    weight: float = Field(1.0, gt=0.0)
+    scale: str | float = "control"
+
+    @field_validator("scale")
+    @classmethod
+    def _positive(cls, value):
+        if isinstance(value, float | int) and value <= 0:
+            raise ValueError("a numeric scale must be > 0")
+        return value
+
+
+def _platform_default() -> dict[str, Component]:
+    return {"net_revenue_per_user": Component(weight=0.7), "retention": Component(weight=0.3)}
+
+
+def _insurer_default() -> dict[str, Component]:
+    # the control arm usually sells no policies (margin 0), so a ratio is undefined: measure the
+    # insurer's gain in units of the platform's control revenue per user instead (docs)
+    return {"risk_adjusted_margin_per_user": Component(scale="net_revenue_per_user")}
+
+
+class Constraints(_Strict):
+    """Limits every reported arm is checked against; `xsim optimize` only returns an S that
+    meets them. Spend = contacts + course discounts + rewards + fixed costs (both partners)."""
+
+    max_loss_ratio: float | None = Field(None, gt=0.0, description="claims / premium earned")
+    max_spend: float | None = Field(None, ge=0.0, description="total spend of the arm")
+    max_spend_per_user: float | None = Field(None, ge=0.0)
+    max_unsubscribe_rate: float | None = Field(None, ge=0.0, le=1.0)
+
+
+class Disagreement(_Strict):
+    """The no-partnership point (P0, F0) of the Nash product; the control arm is (1, 1)."""
+
+    platform: float = 1.0
+    insurer: float = 1.0
+
+
+class ObjectiveSpec(_Strict):
+    platform: dict[str, Component] = Field(default_factory=_platform_default, min_length=1)
+    insurer: dict[str, Component] = Field(default_factory=_insurer_default, min_length=1)
+    combine: Literal["product", "nash"] = "product"
+    claims_basis: Literal["expected", "model", "incurred"] = Field(
+        "expected",
+        description="expected: exposure x true expected claim cost; model: exposure x the "
+        "insurer's risk-model cost; incurred: simulated claims incl. IBNR",
+    )
+    disagreement: Disagreement = Disagreement()
+    constraints: Constraints = Constraints()
+    confidence_level: float = Field(0.95, gt=0.5, lt=1.0)
+
+
+class ParamRange(_Strict):
+    """Search range of one strategy field; ``step`` quantises it (integers default to 1)."""
+
+    low: float
+    high: float
+    step: float | None = Field(None, gt=0.0)
+
+
+class OptimizeSpec(_Strict):
+    """What `xsim optimize` tunes. ``params`` keys are ``arms.<arm>.strategy.<field>`` or a bare
+    field name of ``arm`` (default: the only non-control arm); values ``[low, high]`` or
+    ``{low, high, step}``."""
+
+    params: dict[str, ParamRange] = Field(min_length=1)
+    arm: str | None = None
+    method: str = "spsa"
+    budget_evals: int = Field(60, ge=2, le=100_000)
+    replications_per_eval: int = Field(4, ge=1, le=1000)
+    final_replications: int = Field(20, ge=2, le=10_000)
+    seed: int | None = Field(None, ge=0, description="optimiser randomness (default: scenario)")
+    penalty: float = Field(10.0, ge=0.0, description="per relative constraint violation")
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _ranges_from_pairs(cls, value):
+        if not isinstance(value, dict):
+            return value
+        return {k: _as_range(v) for k, v in value.items()}
+
+
+def _as_range(value: Any) -> Any:
+    if isinstance(value, list | tuple) and len(value) == 2:
+        return {"low": value[0], "high": value[1]}
+    return value
+
+
+def normalise_method(name: str) -> str | None:
+    """Canonical method name, or None when unknown (``nelder-mead`` = ``nelder_mead``)."""
+    key = name.strip().lower().replace("-", "_")
+    key = _METHOD_ALIASES.get(key, key)
+    return key if key in METHODS else None
+
+
+def objective_problems(s: Scenario) -> list[str]:
+    """Cross-checks of `objective` and `optimize` against the rest of the scenario."""
+    problems = _objective_problems(s.objective)
+    if s.optimize is not None:
+        problems += optimize_problems(s, s.optimize)
+    return problems
+
+
+def _objective_problems(o: ObjectiveSpec) -> list[str]:
+    problems = []
+    known = ", ".join(OBJECTIVE_METRICS)
+    for side in ("platform", "insurer"):
+        for name, comp in getattr(o, side).items():
+            if name not in OBJECTIVE_METRICS:
+                problems.append(f"objective.{side}.{name}: unknown metric (known: {known})")
+            bad_scale = isinstance(comp.scale, str) and comp.scale != "control"
+            if bad_scale and comp.scale not in OBJECTIVE_METRICS:
+                problems.append(
+                    f"objective.{side}.{name}.scale: {comp.scale!r} is neither 'control', "
+                    "a metric name nor a positive number"
+                )
+    return problems
+
+
+def optimize_problems(s: Scenario, o: OptimizeSpec, method: str | None = None) -> list[str]:
+    """Every optimisation parameter must be a numeric field of the named arm's strategy with a
+    non-empty range inside the field's allowed values; the method must be known."""
+    problems = []
+    method = method if method is not None else o.method
+    if normalise_method(method) is None:
+        problems.append(f"optimize.method: unknown method {method!r} (known: {', '.join(METHODS)})")
+    if o.arm is not None and o.arm not in s.arms:
+        problems.append(f"optimize.arm: no arm named {o.arm!r}")
+    arms = set()
+    for key, rng in o.params.items():
+        resolved = resolve_param(s, o, key)
+        if isinstance(resolved, str):
+            problems.append(f"optimize.params.{key}: {resolved}")
+            continue
+        arms.add(resolved[0])
+        problems += [f"optimize.params.{key}: {p}" for p in _range_problems(s, resolved, rng)]
+    if len(arms) > 1:
+        problems.append(f"optimize.params: all parameters must tune one arm (got {sorted(arms)})")
+    if arms and s.control_arm in arms:
+        problems.append(f"optimize.params: {s.control_arm!r} is the control arm; tune another")
+    return problems
+
+
+def resolve_param(s: Scenario, o: OptimizeSpec, key: str) -> tuple[str, str] | str:
+    """(arm, field) that ``key`` addresses, or a message saying why it addresses nothing."""
+    parts = key.split(".")
+    if len(parts) == 4 and parts[0] == "arms" and parts[2] == "strategy":
+        arm, field = parts[1], parts[3]
+    elif len(parts) == 1:
+        arm = o.arm or _only_treatment_arm(s)
+        if arm is None:
+            return "a bare field name needs optimize.arm (several arms could be meant)"
+        field = key
+    else:
+        return "write arms.<arm>.strategy.<field> or a field name of optimize.arm"
+    if arm not in s.arms:
+        return f"no arm named {arm!r}"
+    strategy = s.arms[arm].strategy
+    info = type(strategy).model_fields.get(field)
+    if info is None or not _is_numeric(info.annotation):
+        return f"not a numeric field of strategy {strategy.kind!r}"
+    return arm, field
+
+
+def _only_treatment_arm(s: Scenario) -> str | None:
+    others = [name for name in s.arms if name != s.control_arm]
+    return others[0] if len(others) == 1 else None
+
+
+def _is_numeric(annotation: Any) -> bool:
+    """int or float, optionally ``| None``; never bool, Literal or str."""
+    if annotation in (int, float):
+        return True
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return len(args) == 1 and args[0] in (int, float)
+    return False
+
+
+def is_integer_field(s: Scenario, arm: str, field: str) -> bool:
+    annotation = type(s.arms[arm].strategy).model_fields[field].annotation
+    args = typing.get_args(annotation) or (annotation,)
+    return int in args
+
+
+def _range_problems(s: Scenario, target: tuple[str, str], rng: ParamRange) -> list[str]:
+    if not rng.low < rng.high:
+        return [f"empty range [{rng.low}, {rng.high}] (low must be below high)"]
+    arm, field = target
+    strategy = s.arms[arm].strategy
+    problems = []
+    for end in (rng.low, rng.high):
+        value = round(end) if is_integer_field(s, arm, field) else end
+        try:
+            type(strategy).model_validate({**strategy.model_dump(), field: value})
+        except ValidationError as exc:
+            reason = exc.errors(include_url=False)[0]["msg"].removeprefix("Value error, ")
+            problems.append(f"{end} is not allowed for {field}: {reason}")
+    return problems

@@ -1,0 +1,1 @@
+"""Many runs: replications, calibration, power, compare and optimisation."""
