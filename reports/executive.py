@@ -96,8 +96,8 @@ def truth_sentence(decision: Decision) -> str | None:
 
 
 def joint_value_sentence(points, source: str) -> str:
-    """M = P·F per arm from a frame with columns P and F (index: arms)."""
-    values = (points["P"] * points["F"]).dropna()
+    """M = P·F per arm from a frame with column M as scored (index: arms)."""
+    values = points["M"].dropna()
     if values.empty:
         return ""
     listed = ", ".join(f"{arm} {sig(m)}" for arm, m in values.items())
@@ -106,7 +106,7 @@ def joint_value_sentence(points, source: str) -> str:
 
 def joint_value_risk(points, recommended: str | None, control: str) -> list[Risk]:
     """A risk when the recommended arm's M = P·F falls below control's (point estimates)."""
-    values = (points["P"] * points["F"]).dropna()
+    values = points["M"].dropna()
     if recommended not in values or control not in values:
         return []
     if values[recommended] >= values[control]:

@@ -8,6 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from xsim.analysis.objective import joint_value
 from xsim.reports.objective import pf_frame
 from xsim.reports.runfolder import RunRecord
 from xsim.reports.style import arm_style, figure
@@ -85,29 +86,13 @@ def claims_plot(table: pd.DataFrame) -> tuple[Figure, str] | None:
 
 
 def pf_points(record: RunRecord) -> tuple[pd.DataFrame, str] | None:
-    """Per arm P, F and their standard errors, with where they came from."""
+    """Per arm P, F and M as scored in objective.json (None without it: the report never
+    scores arms itself), with where they came from."""
     scored = pf_frame(record.extras.get("objective"))
-    if scored is not None:
-        return scored.reindex([a for a in record.arms if a in scored.index]), (
-            "P(S) and F(S) as scored in objective.json"
-        )
-    users = record.users
-    if not {"platform_net_revenue", "insurer_margin"} <= set(users.columns):
+    if scored is None:
         return None
-    grouped = users.groupby("arm", sort=False)
-    frame = pd.DataFrame(
-        {
-            "P": grouped["platform_net_revenue"].mean(),
-            "F": grouped["insurer_margin"].mean(),
-            "P_se": grouped["platform_net_revenue"].sem(),
-            "F_se": grouped["insurer_margin"].sem(),
-        }
-    ).reindex(record.arms)
-    source = (
-        "no objective.json, so P = platform net revenue per user and F = insurer margin per "
-        "user from the run's user table"
-    )
-    return frame, source
+    arms = [a for a in record.arms if a in scored.index]
+    return scored.reindex(arms), "P(S), F(S) and M(S) as scored in objective.json"
 
 
 def pf_plot(points: pd.DataFrame, source: str) -> tuple[Figure, str]:
@@ -118,7 +103,7 @@ def pf_plot(points: pd.DataFrame, source: str) -> tuple[Figure, str]:
         ax.errorbar(row.P, row.F, xerr=1.96 * row.P_se if np.isfinite(row.P_se) else None,
                     yerr=1.96 * row.F_se if np.isfinite(row.F_se) else None,
                     marker=style["marker"], color=style["color"], ms=7, capsize=3, ls="",
-                    label=f"{arm}: M = {row.P * row.F:.3g}")  # fmt: skip
+                    label=f"{arm}: M = {row.M:.3g}")  # fmt: skip
     _iso_m(ax, points)
     ax.set_xlabel("P(S): platform value per user")
     ax.set_ylabel("F(S): insurer value per user")
@@ -136,7 +121,7 @@ def _iso_m(ax, points: pd.DataFrame) -> None:
     p_low, p_high = _padded(points.P, points.P_se)
     f_low, f_high = _padded(points.F, points.F_se)
     grid_p, grid_f = np.meshgrid(np.linspace(p_low, p_high, 120), np.linspace(f_low, f_high, 120))
-    surface = grid_p * grid_f
+    surface = joint_value(grid_p, grid_f)
     levels = MaxNLocator(7).tick_values(surface.min(), surface.max())
     levels = levels[(levels > surface.min()) & (levels < surface.max())]
     contours = ax.contour(grid_p, grid_f, surface, levels=levels, colors="#9a9a9a",

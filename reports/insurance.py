@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from xsim.core.units import DAYS_PER_YEAR, held_days
 from xsim.reports.decision import Risk
 from xsim.reports.runfolder import RunRecord
 from xsim.reports.tables import pct, sig
 
-DAYS_PER_YEAR = 365.0
 FUNNEL = (("visit", "visits"), ("course purchase", "purchases"), ("insurance quote", "quotes"),
           ("policy", "policies"), ("claim", "claims"))  # fmt: skip
 THIN_CLAIMS = 30  # fewer claims than this: a loss ratio is mostly noise
@@ -48,13 +48,11 @@ def expected_claims(record: RunRecord) -> np.ndarray | None:
     products = list((record.scenario.get("insurer") or {}).get("products") or {})
     if events is None or not products or "user_id" not in record.users:
         return None
-    sold = events[events.kind == "policy"].sort_values("ref")
+    sold = events[events.kind == "policy"]
     lapsed = events[events.kind == "lapse"]
-    end = np.full(len(sold), record.horizon_days)
-    position = pd.Index(sold.ref).get_indexer(lapsed.ref)
-    end[position[position >= 0]] = lapsed.day.to_numpy()[position >= 0]
-    start = np.maximum(sold.day.to_numpy(), record.warmup_days)
-    exposure = np.maximum(end - start, 0) / DAYS_PER_YEAR
+    days = held_days(sold.day.to_numpy(float), sold.ref.to_numpy(), lapsed.day.to_numpy(float),
+                     lapsed.ref.to_numpy(), record.horizon_days, record.warmup_days)  # fmt: skip
+    exposure = days / DAYS_PER_YEAR
     cost = _claim_cost_per_year(record, products)[sold.item.to_numpy()]
     # user ids may be indices or pseudonyms (`xsim.pipeline.privacy`): match them, never assume
     # their order

@@ -44,12 +44,13 @@ def scores(record: dict) -> dict[str, dict]:
 
 
 def pf_frame(data: Any) -> pd.DataFrame | None:
-    """Per arm P, F and their standard errors; None when the file has no P and F."""
+    """Per arm P, F, M (as scored, never recomputed) and the standard errors of P and F;
+    None when the file has no scores."""
     rows = {}
     for arm, record in arm_records(data).items():
         s = scores(record)
-        if "P" in s and "F" in s:
-            rows[arm] = {"P": s["P"]["value"], "F": s["F"]["value"],
+        if "P" in s and "F" in s and "M" in s:
+            rows[arm] = {"P": s["P"]["value"], "F": s["F"]["value"], "M": s["M"]["value"],
                          "P_se": s["P"]["se"], "F_se": s["F"]["se"]}  # fmt: skip
     return pd.DataFrame.from_dict(rows, orient="index") if rows else None
 

@@ -133,7 +133,7 @@ def insurance_section(doc: ReportDocument, record: RunRecord, table: pd.DataFram
         doc.figure(*chart)
     if points is not None:
         doc.figure(*pf_plot(*points))
-        m_rows = [[str(a), format_value("", r.P), format_value("", r.F), sig(r.P * r.F, digits=4)]
+        m_rows = [[str(a), format_value("", r.P), format_value("", r.F), sig(r.M, digits=4)]
                   for a, r in points[0].iterrows()]  # fmt: skip
         doc.table_of(["arm", "P(S)", "F(S)", "M(S) = P·F"], m_rows, caption="Joint value.")
 

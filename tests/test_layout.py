@@ -67,3 +67,18 @@ def test_effects_import_does_not_load_the_engine():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_modules_and_functions_stay_small():
+    """Small modules with one idea each: no module over 400 lines, no function over 60."""
+    too_long = []
+    for path in _package_files("sim", "strategies", "estimators", "reports"):
+        source = path.read_text(encoding="utf-8")
+        if len(source.splitlines()) > 400:
+            too_long.append(f"{path.relative_to(ROOT)}: {len(source.splitlines())} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = node.end_lineno - node.lineno + 1
+                if length > 60:
+                    too_long.append(f"{path.relative_to(ROOT)}: {node.name}() {length} lines")
+    assert not too_long, "\n".join(too_long)

@@ -14,9 +14,9 @@ import pandas as pd
 import pyarrow as pa
 
 from xsim.core.eventlog import KINDS, PAYERS, kind_codes, payer_codes
+from xsim.core.units import DAYS_PER_YEAR, held_days
 from xsim.schema.scenario import Scenario
 from xsim.world.engine import WorldResult
-from xsim.world.insurer import DAYS_PER_YEAR
 from xsim.world.population import Population
 
 _K = {k: i for i, k in enumerate(KINDS)}
@@ -176,15 +176,10 @@ def _insurance_columns(scenario: Scenario, log: _Log) -> dict[str, np.ndarray]:
 
 def _earned_premium(scenario: Scenario, log: _Log) -> tuple[np.ndarray, np.ndarray]:
     """Premium earned pro rata from each policy's start to its lapse or the horizon."""
-    sold = log.mask("policy", "all")
-    ids = log.ref[sold]
-    end = np.full(len(ids), float(scenario.horizon_days))
-    lapsed = log.mask("lapse", "all")
-    position = np.searchsorted(ids, log.ref[lapsed])  # policy ids are issued in order
-    end[position] = log.day[lapsed]
-    # only exposure inside the experiment period counts, also for policies held at t=0
-    start = np.maximum(log.day[sold], scenario.experiment.warmup_days)
-    earned = log.amount[sold] * np.maximum(end - start, 0) / DAYS_PER_YEAR
+    sold, lapsed = log.mask("policy", "all"), log.mask("lapse", "all")
+    days = held_days(log.day[sold], log.ref[sold], log.day[lapsed], log.ref[lapsed],
+                     scenario.horizon_days, scenario.experiment.warmup_days)  # fmt: skip
+    earned = log.amount[sold] * days / DAYS_PER_YEAR
     rates = np.array([p.commission for p in scenario.insurer.products.values()])
     commission = earned * rates[log.item[sold]]
     users = log.user[sold]

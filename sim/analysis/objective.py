@@ -21,8 +21,8 @@ import pyarrow as pa
 from scipy import stats
 
 from xsim.core.eventlog import KINDS, kind_codes
+from xsim.core.units import DAYS_PER_YEAR, held_days
 from xsim.schema.objective import ObjectiveSpec
-from xsim.world.insurer import DAYS_PER_YEAR
 
 if TYPE_CHECKING:
     from xsim.schema.scenario import Scenario
@@ -171,13 +171,9 @@ def exposure_years(scenario, events: pa.Table, n_users: int) -> np.ndarray:
     sub = events.select(["day", "user", "item", "ref"]).take(pa.array(wanted))
     is_policy = kinds[wanted] == KINDS.index("policy")
     day, user, item, ref = (sub.column(c).to_numpy() for c in ("day", "user", "item", "ref"))
-    ids = ref[is_policy]
-    end = np.full(len(ids), float(scenario.horizon_days))
-    order = np.argsort(ids, kind="stable")
-    lapsed = np.searchsorted(ids[order], ref[~is_policy])
-    end[order[lapsed]] = day[~is_policy]
-    start = np.maximum(day[is_policy], scenario.experiment.warmup_days)
-    years = np.maximum(end - start, 0.0) / DAYS_PER_YEAR
+    days = held_days(day[is_policy], ref[is_policy], day[~is_policy], ref[~is_policy],
+                     scenario.horizon_days, scenario.experiment.warmup_days)  # fmt: skip
+    years = days / DAYS_PER_YEAR
     n_products = len(scenario.insurer.products)
     key = item[is_policy].astype(np.int64) * n_users + user[is_policy]
     totals = np.bincount(key, weights=years, minlength=n_products * n_users)
@@ -196,7 +192,12 @@ def scores_from_means(spec: ObjectiveSpec, mu_arm: dict, mu_control: dict) -> np
     """(P, F, M, nash) from metric means of the arm and of the control."""
     p = _side(spec.platform, mu_arm, mu_control)
     f = _side(spec.insurer, mu_arm, mu_control)
-    return np.array([p, f, p * f, nash_product(p, f, spec)])
+    return np.array([p, f, joint_value(p, f), nash_product(p, f, spec)])
+
+
+def joint_value(p, f):
+    """M(S) = P(S)·F(S): the one definition, used by the scores, the reports and the plots."""
+    return p * f
 
 
 def _side(components, mu_arm, mu_control) -> float:

@@ -14,7 +14,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from xsim.analysis.objective import json_safe
+from xsim.analysis.objective import joint_value, json_safe
 from xsim.studies.optimize import OptimizationResult
 
 OPTIMIZATION_FILE = "optimization.json"
@@ -202,6 +202,6 @@ def _iso_m(ax, p: np.ndarray, f: np.ndarray) -> None:
     if not finite.any():
         return
     grid = np.linspace(p[finite].min() * 0.98, p[finite].max() * 1.02, 50)
-    for m in np.quantile(p[finite] * f[finite], [0.25, 0.5, 0.75, 1.0]):
+    for m in np.quantile(joint_value(p[finite], f[finite]), [0.25, 0.5, 0.75, 1.0]):
         ax.plot(grid, m / grid, ls=":", lw=0.8, color="0.5")
     ax.set_ylim(np.nanmin(f[finite]) - 0.05, np.nanmax(f[finite]) + 0.05)

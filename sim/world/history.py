@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from xsim.core.rng import RandomStreams
+from xsim.core.units import DAYS_PER_YEAR
 from xsim.schema.scenario import Scenario
 from xsim.world.population import CourseCatalogue, draw_traits
 
@@ -33,7 +34,7 @@ def build_book(
     products = list(scenario.insurer.products.values())
     product = rng.integers(0, len(products), n)
     exposure_years = rng.uniform(0.0, book.years, n)
-    exposure_years = np.maximum(exposure_years, 1 / 365)
+    exposure_years = np.maximum(exposure_years, 1 / DAYS_PER_YEAR)
     frequency = np.array([p.claim_frequency_per_year for p in products])[product]
     claim_count = rng.poisson(frequency * traits["latent_risk"] * exposure_years)
     shape = np.array([1 / p.severity.cv**2 for p in products])[product]

@@ -15,12 +15,12 @@ from scipy.special import expit, logit
 from xsim.core.eventlog import EventLog
 from xsim.core.protocols import MESSAGES, Offers
 from xsim.core.rng import RandomStreams
+from xsim.core.units import DAYS_PER_YEAR
 from xsim.schema.scenario import Scenario
 from xsim.world.population import Population
 from xsim.world.risk import PolicyBook
 from xsim.world.state import WorldState
 
-DAYS_PER_YEAR = 365.0
 _AWARENESS_PER_OPEN = 0.03
 
 

@@ -17,10 +17,9 @@ import pandas as pd
 from scipy import stats
 
 from xsim.core.errors import InputError
+from xsim.core.units import DAYS_PER_YEAR
 from xsim.schema.scenario import Scenario
 from xsim.world.population import Population
-
-DAYS_PER_YEAR = 365.0
 
 
 def fit_risk_model(scenario: Scenario, training: pd.DataFrame, platform: bool = False):
