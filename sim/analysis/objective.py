@@ -128,7 +128,7 @@ def metric_frame(users: pd.DataFrame, claims: np.ndarray) -> pd.DataFrame:
         return users[name].to_numpy(dtype=float)
 
     metrics = {
-        "net_revenue_per_user": column("platform_net_revenue"),
+        "platform_net_revenue_per_user": column("platform_net_revenue"),
         "course_revenue_per_user": column("course_revenue"),
         "course_conversion": column("course_conversion"),
         "visits_per_user": column("visits"),

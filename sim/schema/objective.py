@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # the scenario imports this module, never the other way round
 # Per-user metrics P and F may be built from (the arm mean is used). `xsim.analysis.objective`
 # implements exactly these names (a test holds it to that).
 OBJECTIVE_METRICS: dict[str, str] = {
-    "net_revenue_per_user": "platform net revenue: courses + commission - platform costs",
+    "platform_net_revenue_per_user": "platform net revenue: courses + commission - platform costs",
     "course_revenue_per_user": "course revenue",
     "course_conversion": "share of users buying a course",
     "visits_per_user": "visits",
@@ -61,13 +61,16 @@ class Component(_Strict):
 
 
 def _platform_default() -> dict[str, Component]:
-    return {"net_revenue_per_user": Component(weight=0.7), "retention": Component(weight=0.3)}
+    return {
+        "platform_net_revenue_per_user": Component(weight=0.7),
+        "retention": Component(weight=0.3),
+    }
 
 
 def _insurer_default() -> dict[str, Component]:
     # the control arm usually sells no policies (margin 0), so a ratio is undefined: measure the
     # insurer's gain in units of the platform's control revenue per user instead (docs)
-    return {"risk_adjusted_margin_per_user": Component(scale="net_revenue_per_user")}
+    return {"risk_adjusted_margin_per_user": Component(scale="platform_net_revenue_per_user")}
 
 
 class Constraints(_Strict):

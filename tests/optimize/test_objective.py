@@ -105,7 +105,7 @@ def test_delta_method_se_agrees_with_a_bootstrap_over_users():
     users = pd.concat([control, offer])
     se = evaluate_objective(scenario, users).arm("offer").scores["M"].se
     spec = scenario.objective
-    names = ["net_revenue_per_user", "retention", "risk_adjusted_margin_per_user"]
+    names = ["platform_net_revenue_per_user", "retention", "risk_adjusted_margin_per_user"]
     xs = [metric_frame(g, g.claims_incurred.to_numpy())[names].to_numpy() for g in (offer, control)]
     boot = []
     for _ in range(300):
