@@ -15,18 +15,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from xsim.core.errors import InputError
-from xsim.estimators.recommend import KINDS as RECOMMENDER_KINDS
-from xsim.estimators.risk import RISK_MODEL_KINDS
+from xsim.core.errors import InputError, validation_problems
 from xsim.schema.scenario import Scenario
-from xsim.strategies import STRATEGY_CLASSES
-
-# discriminator tags appear in pydantic's error locations; they are not field names
-_TAGS = (
-    {cls.model_fields["kind"].default for cls in STRATEGY_CLASSES}
-    | set(RISK_MODEL_KINDS)
-    | set(RECOMMENDER_KINDS)
-)
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -56,7 +46,7 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise InputError(format_validation_error(exc), source) from None
+        raise InputError(validation_problems(exc, data), source) from None
 
 
 def _parse_yaml(text: str, source: str) -> dict[str, Any]:
@@ -87,35 +77,6 @@ def _set_dotted(data: dict, dotted: str, value: Any, source: str) -> None:
             raise InputError(f"{dotted}: {part!r} is not a mapping in the scenario", source)
         node = child
     node[parts[-1]] = value
-
-
-def format_validation_error(exc: ValidationError) -> list[str]:
-    """One line per pydantic error: ``field.path: message (got value)``."""
-    lines = []
-    for err in exc.errors(include_url=False):
-        loc = [str(p) for p in err["loc"] if str(p) not in _TAGS]
-        path = ".".join(loc) or "scenario"
-        lines.extend(_error_lines(path, err))
-    return lines
-
-
-def _error_lines(path: str, err: dict) -> list[str]:
-    kind, msg, value = err["type"], err["msg"], err.get("input")
-    if kind == "union_tag_invalid":
-        ctx = err.get("ctx", {})
-        return [f"{path}.kind: unknown kind {ctx.get('tag')!r} (known: {ctx.get('expected_tags')})"]
-    if kind == "union_tag_not_found":
-        return [f"{path}.kind: missing; every strategy needs a kind"]
-    if kind == "extra_forbidden":
-        return [f"{path}: unknown field (check the spelling; `xsim schema` lists the fields)"]
-    if kind == "missing":
-        return [f"{path}: required field is missing"]
-    if kind == "value_error" and path == "scenario":
-        return [line for line in msg.removeprefix("Value error, ").splitlines()]
-    msg = msg.removeprefix("Value error, ")
-    if isinstance(value, dict | list):
-        return [f"{path}: {msg}"]
-    return [f"{path}: {msg} (got {value!r})"]
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:

@@ -22,9 +22,8 @@ import numpy as np
 from pydantic import ValidationError
 from scipy import stats
 
-from xsim.core.errors import InputError
+from xsim.core.errors import InputError, validation_problems
 from xsim.core.rng import RandomStreams
-from xsim.schema.io import format_validation_error
 from xsim.schema.objective import OptimizeSpec, normalise_method, optimize_problems
 from xsim.schema.scenario import Scenario
 from xsim.studies.evaluate import Candidate, Evaluator, SearchSpace
@@ -116,7 +115,7 @@ def resolve_settings(scenario: Scenario, **overrides) -> OptimizeSpec:
     try:
         spec = OptimizeSpec.model_validate(data)
     except ValidationError as exc:
-        raise InputError([f"optimize.{line}" for line in format_validation_error(exc)]) from None
+        raise InputError(validation_problems(exc, data, "optimize")) from None
     problems = optimize_problems(scenario, spec)
     if problems:
         raise InputError(problems)
