@@ -1,7 +1,8 @@
 """Recommenders learnt from what the platform observes: popularity, multi-view SVD, regression.
 
 Plug-in pattern: a frozen, validated spec per kind (`PopularitySpec`, `SVDSpec`,
-`RegressionSpec`; the registry is the discriminated union `RecommenderSpec`) whose
+`RegressionSpec`; the registry is the discriminated union `RecommenderSpec`, its kinds
+`RECOMMENDER_KINDS`, `parse_recommender_spec` validates a mapping) whose
 ``fit(interactions, features, rng)`` returns a fitted object with ``scores(users, items=None)``
 and ``top_k(users, k, exclude_owned=True, owned=None)``. Also: the biased MF rating model
 (`fit_biased_mf`) and ranking-quality metrics. See docs/recommenders.md.
@@ -21,11 +22,11 @@ from .quality import (
 )
 from .ranking import top_k_from_scores
 from .regression import FittedRegression, RegressionSpec
-from .specs import KINDS, RecommenderSpec, check_spec, parse_spec, validation_problems
+from .specs import RECOMMENDER_KINDS, RecommenderSpec, check_spec, parse_recommender_spec
 from .svd import SVDSpec, ViewWeights, combined_matrix, social_view
 
 __all__ = [
-    "KINDS",
+    "RECOMMENDER_KINDS",
     "BiasedMFSpec",
     "FactorModel",
     "Features",
@@ -46,7 +47,7 @@ __all__ = [
     "event_matrix",
     "fit_biased_mf",
     "ndcg_at_k",
-    "parse_spec",
+    "parse_recommender_spec",
     "popularity_from_counts",
     "precision_at_k",
     "relevant_top_n",
@@ -54,5 +55,4 @@ __all__ = [
     "social_view",
     "top_k_from_scores",
     "utility_gains",
-    "validation_problems",
 ]

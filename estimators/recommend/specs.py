@@ -1,7 +1,8 @@
 """The recommender registry: a discriminated union on `kind`, plus context checks.
 
 The scenario schema embeds `RecommenderSpec`; pydantic validates what a spec alone can know
-(ranks >= 1, weights >= 0, known kind). What needs the scenario (rank < number of courses) is
+(ranks >= 1, weights >= 0, known kind) and `parse_recommender_spec` turns its errors into lines
+naming the field. What needs the scenario (rank < number of courses) is
 `check_spec(spec, n_items)`, which returns one line per problem naming the field.
 """
 
@@ -10,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import Field, TypeAdapter, ValidationError
+from pydantic import Field, TypeAdapter
 
-from xsim.core.errors import InputError
+from xsim.core.registry import kinds_of, parse_member
 
 from .popularity import PopularitySpec
 from .regression import RegressionSpec
@@ -20,7 +21,7 @@ from .svd import SVDSpec
 
 RecommenderSpec = Annotated[PopularitySpec | SVDSpec | RegressionSpec, Field(discriminator="kind")]
 
-KINDS: tuple[str, ...] = ("popularity", "svd", "regression")
+RECOMMENDER_KINDS: tuple[str, ...] = kinds_of(RecommenderSpec)
 
 _ADAPTER: TypeAdapter = TypeAdapter(RecommenderSpec)
 
@@ -43,29 +44,9 @@ def check_spec(
     return problems
 
 
-def validation_problems(err: ValidationError, field: str = "recommender") -> list[str]:
-    """pydantic errors as ``field.path: message`` lines (an unknown kind names `kind`)."""
-    lines = []
-    for e in err.errors():
-        loc = [str(p) for p in e["loc"]]
-        if loc and loc[0] in KINDS:  # the union member's tag is not part of the user's path
-            loc = loc[1:]
-        if e["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            got = e.get("input", {}).get("kind") if isinstance(e.get("input"), dict) else None
-            tag = f"got {got!r}" if got is not None else "missing"
-            lines.append(f"{field}.kind: must be one of {', '.join(KINDS)} ({tag})")
-            continue
-        got = e.get("input")
-        shown = f" (got {got!r})" if isinstance(got, int | float | str) else ""
-        lines.append(".".join([field, *loc]) + f": {e['msg']}{shown}")
-    return lines
-
-
-def parse_spec(data: Mapping[str, Any], field: str = "recommender") -> RecommenderSpec:
-    """Validate a mapping (e.g. from YAML) into a spec; `InputError` lines name the field."""
-    if not isinstance(data, Mapping):
-        raise InputError(f"{field}: must be a mapping with a 'kind', got {type(data).__name__}")
-    try:
-        return _ADAPTER.validate_python(dict(data))
-    except ValidationError as err:
-        raise InputError(validation_problems(err, field)) from None
+def parse_recommender_spec(
+    data: Mapping[str, Any], *, field: str = "recommender"
+) -> PopularitySpec | SVDSpec | RegressionSpec:
+    """Validate a mapping such as ``{"kind": "svd", "rank": 8}`` into a spec; `InputError`
+    lines name the field."""
+    return parse_member(_ADAPTER, data, field)

@@ -14,16 +14,20 @@ from xsim.estimators.recommend import (
     RegressionSpec,
     SVDSpec,
     check_spec,
-    parse_spec,
+    parse_recommender_spec,
 )
 
 
 def test_union_dispatches_on_kind_and_keeps_common_fields():
-    spec = parse_spec({"kind": "svd", "rank": 8, "retrain_every_days": 3, "pooling": "per_arm"})
+    spec = parse_recommender_spec(
+        {"kind": "svd", "rank": 8, "retrain_every_days": 3, "pooling": "per_arm"}
+    )
     assert isinstance(spec, SVDSpec)
     assert (spec.rank, spec.retrain_every_days, spec.pooling) == (8, 3, "per_arm")
-    assert isinstance(parse_spec({"kind": "popularity"}), PopularitySpec)
-    assert isinstance(parse_spec({"kind": "regression", "method": "ols"}), RegressionSpec)
+    assert isinstance(parse_recommender_spec({"kind": "popularity"}), PopularitySpec)
+    assert isinstance(
+        parse_recommender_spec({"kind": "regression", "method": "ols"}), RegressionSpec
+    )
     assert TypeAdapter(RecommenderSpec).validate_python({"kind": "svd"}) == SVDSpec()
 
 
@@ -59,13 +63,13 @@ def test_rank_at_least_catalogue_size_is_named():
 )
 def test_bad_parameters_name_the_field(data, field):
     with pytest.raises(InputError) as err:
-        parse_spec(data)
+        parse_recommender_spec(data)
     assert any(p.startswith(field) for p in err.value.problems), err.value.problems
 
 
 def test_unknown_kind_lists_the_known_ones():
     with pytest.raises(InputError) as err:
-        parse_spec({"kind": "deep_learning"})
+        parse_recommender_spec({"kind": "deep_learning"})
     (line,) = err.value.problems
     assert "popularity, svd, regression" in line and "deep_learning" in line
 
