@@ -20,6 +20,7 @@ from xsim.commands.common import ScenarioPath, console, handles_errors
 from xsim.core.errors import InputError, XsimError
 from xsim.pipeline.rundir import default_run_dir, staging
 from xsim.schema.io import load_scenario, scenario_hash, scenario_to_yaml
+from xsim.schema.objective import METHODS
 from xsim.studies.compare import build_variants, compare, parse_sets, write_compare
 from xsim.studies.evaluate import Evaluator
 from xsim.studies.optimize import OptimizationResult, optimize, resolve_settings
@@ -38,7 +39,7 @@ def optimize_command(
     scenario: ScenarioPath,
     method: Annotated[
         str | None,
-        typer.Option(help="spsa, nelder_mead, differential_evolution, grid or random."),
+        typer.Option(help=f"One of {', '.join(METHODS)}."),
     ] = None,
     budget: Annotated[int | None, typer.Option(help="Candidates to evaluate.")] = None,
     replications: Annotated[int | None, typer.Option(help="Replications per candidate.")] = None,

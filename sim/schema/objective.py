@@ -36,8 +36,9 @@ OBJECTIVE_METRICS: dict[str, str] = {
     "policy_conversion": "share of users buying a policy",
 }
 
+# The search methods of `xsim optimize`, by their one name each (no aliases); the functions are
+# `xsim.studies.optimizers.METHOD_FUNCTIONS` (a test holds the two to the same names).
 METHODS: tuple[str, ...] = ("spsa", "nelder_mead", "differential_evolution", "grid", "random")
-_METHOD_ALIASES = {"nm": "nelder_mead", "de": "differential_evolution"}
 
 
 class _Strict(BaseModel):
@@ -140,13 +141,6 @@ def _as_range(value: Any) -> Any:
     return value
 
 
-def normalise_method(name: str) -> str | None:
-    """Canonical method name, or None when unknown (``nelder-mead`` = ``nelder_mead``)."""
-    key = name.strip().lower().replace("-", "_")
-    key = _METHOD_ALIASES.get(key, key)
-    return key if key in METHODS else None
-
-
 def objective_problems(s: Scenario) -> list[str]:
     """Cross-checks of `objective` and `optimize` against the rest of the scenario."""
     problems = _objective_problems(s.objective)
@@ -176,7 +170,7 @@ def optimize_problems(s: Scenario, o: OptimizeSpec, method: str | None = None) -
     non-empty range inside the field's allowed values; the method must be known."""
     problems = []
     method = method if method is not None else o.method
-    if normalise_method(method) is None:
+    if method not in METHODS:
         problems.append(f"optimize.method: unknown method {method!r} (known: {', '.join(METHODS)})")
     if o.arm is not None and o.arm not in s.arms:
         problems.append(f"optimize.arm: no arm named {o.arm!r}")

@@ -24,7 +24,7 @@ from scipy import stats
 
 from xsim.core.errors import InputError, validation_problems
 from xsim.core.rng import RandomStreams
-from xsim.schema.objective import OptimizeSpec, normalise_method, optimize_problems
+from xsim.schema.objective import OptimizeSpec, optimize_problems
 from xsim.schema.scenario import Scenario
 from xsim.studies.evaluate import Candidate, Evaluator, SearchSpace
 from xsim.studies.optimizers import METHOD_FUNCTIONS, BudgetExhausted
@@ -86,22 +86,21 @@ def optimize(
     if evaluator is None:
         with Evaluator(scenario) as own:
             return optimize(scenario, own, progress, **overrides)
-    name = normalise_method(spec.method)
     clock = time.perf_counter()
     search_reps = list(range(spec.replications_per_eval))
-    history = _search(evaluator, name, spec, search_reps, progress)
+    history = _search(evaluator, spec.method, spec, search_reps, progress)
     searched = time.perf_counter() - clock
     fresh = list(range(len(search_reps), len(search_reps) + spec.final_replications))
     best, rejected = _final(evaluator, history, fresh, scenario)
     timings = {"search": searched, "final": time.perf_counter() - clock - searched}
     objective = scenario.objective
     settings = spec.model_dump() | {
-        "method": name, "search_replications": search_reps, "fresh_replications": fresh,
+        "method": spec.method, "search_replications": search_reps, "fresh_replications": fresh,
         "combine": objective.combine, "claims_basis": objective.claims_basis,
         "confidence_level": objective.confidence_level, "n_simulations": evaluator.n_simulations,
     }  # fmt: skip
     return OptimizationResult(
-        scenario.name, name, evaluator.space.arm, evaluator.space, settings, history, best,
+        scenario.name, spec.method, evaluator.space.arm, evaluator.space, settings, history, best,
         rejected, timings, evaluator.baseline,
     )  # fmt: skip
 

@@ -8,8 +8,10 @@ from tests.optimize.builders import tiny_discount_dict, with_optimize
 from tests.sim.builders import scenario_dict
 from xsim.commands.app import app
 from xsim.core.errors import InputError
+from xsim.schema.objective import METHODS
 from xsim.studies.evaluate import SearchSpace
 from xsim.studies.optimize import resolve_settings
+from xsim.studies.optimizers import METHOD_FUNCTIONS
 
 runner = CliRunner()
 
@@ -52,6 +54,14 @@ def test_unknown_method_arm_and_control_are_named():
     assert problems == ["optimize.params.arms.nope.strategy.discount: no arm named 'nope'"]
     problems = _problems(params={"arms.control.strategy.start_day": [0, 5]})
     assert any("control arm" in p for p in problems)
+
+
+def test_methods_have_one_name_each():
+    assert tuple(METHOD_FUNCTIONS) == METHODS
+    known = ", ".join(METHODS)
+    for name in ("nm", "de", "Nelder-Mead"):  # no aliases or other spellings
+        problems = _problems(params={"arms.offer.strategy.discount": [0, 0.5]}, method=name)
+        assert problems == [f"optimize.method: unknown method {name!r} (known: {known})"]
 
 
 def test_bare_names_need_one_arm_and_params_must_share_it():
