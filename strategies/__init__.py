@@ -1,12 +1,15 @@
-"""Strategy plug-ins. The discriminated union `StrategySpec` is the registry of kinds.
+"""Strategy plug-ins. `STRATEGY_CLASSES` is the registry of kinds; everything else derives from it.
 
 Add a strategy: one file with a `StrategyParams` subclass carrying `kind: Literal[...]` and a
-`decide(view, rng) -> Offers`, then add the class to `STRATEGY_CLASSES` below.
+`decide(view, rng) -> Offers`, then one line in `STRATEGY_CLASSES` below. The scenario's
+discriminated union `StrategySpec` and the list of names `STRATEGY_KINDS` are built from the
+registry, so nothing else lists the kinds.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, Any, Union
 
 from pydantic import Field
 
@@ -21,7 +24,7 @@ from xsim.strategies.none import NoneStrategy
 from xsim.strategies.social_referral import SocialReferral
 from xsim.strategies.targeted_offer import TargetedOffer
 
-STRATEGY_CLASSES = (
+STRATEGY_CLASSES: tuple[type[StrategyParams], ...] = (
     NoneStrategy,
     InsuranceOfferToBuyers,
     BundleDiscount,
@@ -33,21 +36,28 @@ STRATEGY_CLASSES = (
     TargetedOffer,
 )
 
-StrategySpec = Annotated[
-    NoneStrategy
-    | InsuranceOfferToBuyers
-    | BundleDiscount
-    | CoBrandedCourse
-    | LectureSeries
-    | InAppInsuranceSlot
-    | SocialReferral
-    | ClaimsServiceContent
-    | TargetedOffer,
-    Field(discriminator="kind"),
-]
+
+def kind_of(cls: type[StrategyParams]) -> str:
+    """The ``kind`` tag of a strategy class (the default of its ``kind`` literal)."""
+    return cls.model_fields["kind"].default
+
+
+def kinds_of(classes: Iterable[type[StrategyParams]]) -> tuple[str, ...]:
+    """The kind tags of ``classes``, in registry order."""
+    return tuple(kind_of(cls) for cls in classes)
+
+
+def union_of(classes: Iterable[type[StrategyParams]]) -> Any:
+    """The pydantic discriminated union on ``kind`` over ``classes``."""
+    return Annotated[Union[tuple(classes)], Field(discriminator="kind")]  # noqa: UP007
+
+
+STRATEGY_KINDS: tuple[str, ...] = kinds_of(STRATEGY_CLASSES)
+StrategySpec = union_of(STRATEGY_CLASSES)
 
 __all__ = [
     "STRATEGY_CLASSES",
+    "STRATEGY_KINDS",
     "BundleDiscount",
     "ClaimsServiceContent",
     "CoBrandedCourse",
@@ -59,4 +69,7 @@ __all__ = [
     "TargetedOffer",
     "StrategyParams",
     "StrategySpec",
+    "kind_of",
+    "kinds_of",
+    "union_of",
 ]

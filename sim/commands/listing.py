@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from xsim.commands.common import console
-from xsim.strategies import STRATEGY_CLASSES
+from xsim.strategies import STRATEGY_CLASSES, kind_of
 
 list_app = typer.Typer(help="List the plug-ins xsim knows.", no_args_is_help=True)
 
@@ -29,7 +29,7 @@ def strategy_rows(cls) -> list[tuple[str, str, str, str]]:
 def list_strategies() -> None:
     """Print each strategy kind, what it does, and its parameters."""
     for cls in STRATEGY_CLASSES:
-        kind = cls.model_fields["kind"].default
+        kind = kind_of(cls)
         table = Table(show_edge=False)
         for column in ("parameter", "type", "default", "meaning"):
             table.add_column(column)

@@ -16,7 +16,7 @@ from xsim.core.eventlog import EventLog
 from xsim.core.protocols import MESSAGES, Offers
 from xsim.core.rng import RandomStreams
 from xsim.pipeline.runner import prepare_world
-from xsim.strategies import STRATEGY_CLASSES
+from xsim.strategies import STRATEGY_CLASSES, STRATEGY_KINDS
 from xsim.world.engine import Engine
 
 EXAMPLES = {
@@ -30,7 +30,7 @@ EXAMPLES = {
     "claims_service_content": {"product": "accident", "channel": "in_app"},
     "targeted_offer": {"product": "accident", "budget": 30, "max_contacts_per_call": 300},
 }
-KINDS = [cls.model_fields["kind"].default for cls in STRATEGY_CLASSES]
+KINDS = list(STRATEGY_KINDS)
 CLASS_OF = dict(zip(KINDS, STRATEGY_CLASSES, strict=True))
 
 
