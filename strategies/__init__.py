@@ -1,9 +1,9 @@
 """Strategy plug-ins. `STRATEGY_CLASSES` is the registry of kinds; everything else derives from it.
 
 Add a strategy: one file with a `StrategyParams` subclass carrying `kind: Literal[...]` and a
-`decide(view, rng) -> Offers`, then one line in `STRATEGY_CLASSES` below. The scenario's
-discriminated union `StrategySpec` and the list of names `STRATEGY_KINDS` are built from the
-registry, so nothing else lists the kinds.
+`decide(view, rng) -> Offers` (contacts plus effects from `xsim.core.offer_effects`), then one
+line in `STRATEGY_CLASSES` below. The scenario's discriminated union `StrategySpec` and the list
+of names `STRATEGY_KINDS` are built from the registry, so nothing else lists the kinds.
 """
 
 from __future__ import annotations

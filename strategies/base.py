@@ -7,6 +7,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from xsim.core.offer_effects import FixedCost
 from xsim.core.protocols import WorldView
 
 _NAMESPACES = {"product": "products", "channel": "channels", "course_topic": "topics"}
@@ -69,7 +70,9 @@ class StrategyParams(BaseModel):
             mask &= ~view.holds_product[product, users]
         return mask
 
-    def directives(self, view: WorldView) -> dict:
-        """Arm-level settings every call returns: the one-off fixed cost and the payer."""
+    def costs_due(self, view: WorldView, per_call: float = 0.0) -> tuple[FixedCost, ...]:
+        """The fixed cost of this call: the one-off ``fixed_cost`` at the first call, plus
+        ``per_call`` (what every call costs, e.g. holding a lecture); none when it is zero."""
         first_call = view.experiment_day == self.start_day
-        return {"fixed_cost": self.fixed_cost if first_call else 0.0, "payer": self.payer}
+        amount = (self.fixed_cost if first_call else 0.0) + per_call
+        return (FixedCost(amount),) if amount > 0 else ()

@@ -7,6 +7,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from xsim.core.offer_effects import CourseDiscount
 from xsim.core.protocols import Offers, WorldView
 from xsim.strategies.base import StrategyParams
 
@@ -39,6 +40,5 @@ class BundleDiscount(StrategyParams):
             product,
             view.channels.index(self.channel),
             self.discount,
-            course_discount=np.where(in_topic, self.course_discount, 0.0),
-            **self.directives(view),
+            (*self.costs_due(view), CourseDiscount(np.where(in_topic, self.course_discount, 0.0))),
         )

@@ -26,4 +26,4 @@ class ClaimsServiceContent(StrategyParams):
         users = view.arm_users
         holders = users[view.holds_product[product, users] & self.eligible(view, users)]
         channel = view.channels.index(self.channel)
-        return Offers.contacts(holders, channel, "service", product, **self.directives(view))
+        return Offers.contacts(holders, channel, "service", product, effects=self.costs_due(view))

@@ -7,6 +7,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from xsim.core.offer_effects import LaunchCourses, PinCourse
 from xsim.core.protocols import Offers, WorldView
 from xsim.strategies.base import StrategyParams
 
@@ -39,7 +40,9 @@ class CoBrandedCourse(StrategyParams):
             product,
             view.channels.index(self.channel),
             self.voucher_discount,
-            launched_courses=np.array([course]),
-            pinned_course=course if self.promote else -1,
-            **self.directives(view),
+            (
+                *self.costs_due(view),
+                LaunchCourses(np.array([course])),
+                PinCourse(course if self.promote else -1),
+            ),
         )

@@ -7,6 +7,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from xsim.core.offer_effects import ReserveSlots
 from xsim.core.protocols import Offers, WorldView
 from xsim.strategies.base import StrategyParams
 
@@ -32,6 +33,5 @@ class InAppInsuranceSlot(StrategyParams):
             targeted = targeted[view.purchase_propensity[targeted] >= self.min_propensity]
         seen = targeted[view.visited_today[targeted]]
         channel = view.channels.index(self.channel)
-        return Offers.quotes(
-            seen, product, channel, self.discount, slot_users=targeted, **self.directives(view)
-        )
+        effects = (*self.costs_due(view), ReserveSlots(targeted))
+        return Offers.quotes(seen, product, channel, self.discount, effects)

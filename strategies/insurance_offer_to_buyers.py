@@ -27,4 +27,4 @@ class InsuranceOfferToBuyers(StrategyParams):
         recent = view.last_purchase_day[users] > view.day - self.lookback_days
         targets = users[recent & self.eligible(view, users, product)]
         channel = view.channels.index(self.channel)
-        return Offers.quotes(targets, product, channel, self.discount, **self.directives(view))
+        return Offers.quotes(targets, product, channel, self.discount, self.costs_due(view))

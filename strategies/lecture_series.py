@@ -32,7 +32,6 @@ class LectureSeries(StrategyParams):
         invited = users[self.eligible(view, users)]
         if self.min_engagement > 0:  # targeting by platform data: consenting users only
             invited = invited[view.purchase_propensity[invited] >= self.min_engagement]
-        directives = self.directives(view)
-        directives["fixed_cost"] += self.cost_per_lecture
+        effects = self.costs_due(view, per_call=self.cost_per_lecture)
         channel = view.channels.index(self.channel)
-        return Offers.contacts(invited, channel, "lecture", product, self.discount, **directives)
+        return Offers.contacts(invited, channel, "lecture", product, self.discount, effects)

@@ -7,6 +7,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
+from xsim.core.offer_effects import BoostSharing
 from xsim.core.protocols import Offers, WorldView
 from xsim.strategies.base import StrategyParams
 
@@ -37,7 +38,5 @@ class SocialReferral(StrategyParams):
             "referral",
             product,
             self.discount,
-            share_boost=self.share_boost,
-            share_reward=self.reward_per_share,
-            **self.directives(view),
+            (*self.costs_due(view), BoostSharing(self.share_boost, self.reward_per_share)),
         )

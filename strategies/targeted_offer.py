@@ -34,4 +34,4 @@ class TargetedOffer(StrategyParams):
         order = np.lexsort((rng.random(len(users)), -score))
         best = order[score[order] > 0][: self.max_contacts_per_call]
         channel = view.channels.index(self.channel)
-        return Offers.quotes(users[best], product, channel, self.discount, **self.directives(view))
+        return Offers.quotes(users[best], product, channel, self.discount, self.costs_due(view))

@@ -1,7 +1,8 @@
 """The contracts between the engine and its plug-ins: `Offers`, `WorldView`, `Strategy`.
 
 Strategies see the world only through a `WorldView` of read-only arrays and answer with
-`Offers`; they never touch engine state, so the engine can run the same strategy in twin worlds.
+`Offers` (contacts plus typed effects that the engine applies); they never touch engine state,
+so the engine can run the same strategy in twin worlds.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from functools import cached_property
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from xsim.core.offer_effects import OfferEffect
 
 
 def read_only(array: np.ndarray) -> np.ndarray:
@@ -34,13 +37,10 @@ class Offers:
     Contacts, one row per (user, message): ``message`` codes index `MESSAGES`; quotes name a
     ``product`` and a premium ``discount`` (0–0.9); every row names its ``channel``.
 
-    Directives for the strategy's arm, kept until the strategy's next call: ``course_discount``
-    (one price cut per course, None leaves prices as they are), ``launched_courses`` (co-branded
-    courses made visible to the arm), ``pinned_course`` (a course shown first in every slate,
-    -1 for none), ``slot_users`` (users whose slates give up their last
-    course slot to an insurance slot), ``share_boost`` (multiplier of the chance that a buyer
-    shares) with ``share_reward`` paid per share. ``fixed_cost`` is spent once at this call.
-    ``payer`` says which partner pays contacts, discounts, rewards and fixed costs.
+    ``effects`` change the strategy's arm beside the contacts (course prices, launched or pinned
+    courses, reserved slate slots, sharing rewards, fixed costs): typed objects from
+    `xsim.core.offer_effects`, applied in order before the contacts are delivered. Who pays for
+    contacts and effects is the strategy's ``payer``.
     """
 
     users: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
@@ -48,14 +48,7 @@ class Offers:
     channel: np.ndarray = field(default_factory=lambda: np.empty(0, np.int16))
     discount: np.ndarray = field(default_factory=lambda: np.empty(0, np.float64))
     message: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
-    course_discount: np.ndarray | None = None
-    launched_courses: np.ndarray | None = None
-    pinned_course: int | None = None
-    slot_users: np.ndarray | None = None
-    share_boost: float | None = None
-    share_reward: float = 0.0
-    fixed_cost: float = 0.0
-    payer: str = "insurer"
+    effects: tuple[OfferEffect, ...] = ()
 
     @classmethod
     def contacts(
@@ -65,7 +58,7 @@ class Offers:
         message: str = "quote",
         product: int = -1,
         discount: float = 0.0,
-        **directives,
+        effects: tuple[OfferEffect, ...] = (),
     ) -> Offers:
         """One message through one channel to ``users`` (a quote names product and discount)."""
         users = np.asarray(users, dtype=np.int64)
@@ -76,13 +69,15 @@ class Offers:
             channel=np.full(n, channel, np.int16),
             discount=np.full(n, discount, np.float64),
             message=np.full(n, MESSAGES.index(message), np.int8),
-            **directives,
+            effects=tuple(effects),
         )
 
     @classmethod
-    def quotes(cls, users, product: int, channel: int, discount: float, **directives) -> Offers:
+    def quotes(
+        cls, users, product: int, channel: int, discount: float, effects: tuple = ()
+    ) -> Offers:
         """Quotes of one product through one channel at one discount to ``users``."""
-        return cls.contacts(users, channel, "quote", product, discount, **directives)
+        return cls.contacts(users, channel, "quote", product, discount, effects)
 
     def __len__(self) -> int:
         return len(self.users)
@@ -142,13 +137,16 @@ class Strategy(Protocol):
 
     ``decide`` must be pure (never write the view), vectorised over users, and random only
     through ``rng``. The engine calls it on experiment days ``start_day, start_day +
-    every_days, ...`` before ``end_day``.
+    every_days, ...`` before ``end_day``, stops calling once ``budget`` (None: no cap) is
+    spent, and books every cost of the arm to ``payer``.
     """
 
     kind: str
     start_day: int
     every_days: int
     end_day: int | None
+    budget: float | None
+    payer: str
 
     def decide(self, view: WorldView, rng: np.random.Generator) -> Offers: ...
 

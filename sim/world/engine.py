@@ -29,7 +29,7 @@ from xsim.world.platform import Platform
 from xsim.world.population import CourseCatalogue, Population
 from xsim.world.recommending import observable_features, slate_quality
 from xsim.world.risk import cohort_status, refit_costs
-from xsim.world.state import WorldState
+from xsim.world.state import ArmSettings, WorldState
 
 CAMPAIGN, RETRAIN, CLAIMS, INSURER, SNAPSHOT = 0.5, 0.6, 0.7, 0.8, 0.9
 _DAYS_PER_MONTH = 30
@@ -61,6 +61,24 @@ class WorldResult:
     monitor: list[dict]
     policies: pd.DataFrame
     recommender: list[dict]
+
+
+@dataclass
+class _ArmLevers:
+    """The `ArmLevers` an offer effect gets: one arm's settings, the users' slot reservations,
+    and spending booked to the arm's payer on the decision's day."""
+
+    arm: int
+    settings: ArmSettings
+    slot_reserved: np.ndarray
+    user_arm: np.ndarray
+    log: EventLog
+    day: int
+    payer: str
+
+    def spend(self, kind: str, amount: float) -> None:
+        self.log.append(kind, self.day, -1, self.arm, amount=amount, payer=self.payer)
+        self.settings.spent[self.arm] += amount
 
 
 class Engine:
@@ -227,25 +245,13 @@ class Engine:
         self.insurer.settle(self.state, self.env.now, batch)
 
     def _apply(self, day: int, arm: int, strategy, offers: Offers) -> None:
-        settings = self.state.arms
-        settings.payer[arm] = offers.payer
-        if offers.fixed_cost > 0:
-            self.log.append(
-                "fixed_cost", day, -1, arm, amount=offers.fixed_cost, payer=offers.payer
-            )
-            settings.spent[arm] += offers.fixed_cost
-        if offers.course_discount is not None:
-            settings.course_discount[arm] = offers.course_discount
-        if offers.launched_courses is not None:
-            settings.course_visible[arm, offers.launched_courses] = True
-        if offers.pinned_course is not None:
-            settings.pinned_course[arm] = offers.pinned_course
-        if offers.slot_users is not None:
-            self.state.slot_reserved[self.arm == arm] = False
-            self.state.slot_reserved[offers.slot_users[self.arm[offers.slot_users] == arm]] = True
-        if offers.share_boost is not None:
-            settings.share_boost[arm] = offers.share_boost
-            settings.share_reward[arm] = offers.share_reward
+        """Record who pays, apply the decision's effects to the arm, deliver the contacts the
+        remaining budget affords."""
+        self.state.arms.payer[arm] = strategy.payer
+        levers = _ArmLevers(arm, self.state.arms, self.state.slot_reserved, read_only(self.arm),
+                            self.log, day, strategy.payer)  # fmt: skip
+        for effect in offers.effects:
+            effect.apply(levers)
         if len(offers):
             self.insurer.deliver(self.state, day, arm, self._affordable(arm, strategy, offers))
 

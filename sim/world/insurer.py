@@ -66,12 +66,14 @@ class Insurer:
 
     # --- offers -------------------------------------------------------------------------
     def deliver(self, state: WorldState, day: int, arm: int, offers: Offers) -> None:
-        """Send a strategy's contacts, one batch per (channel, message, product)."""
+        """Send a strategy's contacts, one batch per (channel, message, product), paid by the
+        payer the engine recorded for ``arm``."""
+        payer = state.arms.payer[arm]
         keys = np.stack([offers.channel, offers.message, offers.product], axis=1)
         for channel, message, product in np.unique(keys, axis=0):
             sel = (offers.channel == channel) & (offers.message == message)
             sel &= offers.product == product
-            batch = Contact(int(channel), MESSAGES[message], int(product), offers.payer)
+            batch = Contact(int(channel), MESSAGES[message], int(product), payer)
             discount = float(offers.discount[sel][0])
             self._deliver_one(state, day, arm, batch, np.unique(offers.users[sel]), discount)
 

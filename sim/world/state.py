@@ -36,8 +36,8 @@ class OwnedCourses:
 
 @dataclass
 class ArmSettings:
-    """Per-arm directives of the strategies (arms × courses for prices and visibility) and
-    what each arm's strategy has spent so far."""
+    """Per-arm settings the strategies' offer effects write (arms × courses for prices and
+    visibility), who pays for each arm, and what each arm's strategy has spent so far."""
 
     course_discount: np.ndarray
     course_visible: np.ndarray

@@ -1,7 +1,9 @@
-"""One contract for every strategy kind: pure, vectorised, deterministic, valid, and honest
-about consent, caps, budgets and costs. Adding a kind without an example here fails."""
+"""One contract for every strategy kind: it validates and round-trips, and its decisions are
+pure, vectorised, deterministic, valid, typed, and honest about consent, caps, budgets and costs.
+Adding a kind without an example and its expected effects here fails."""
 
 import ast
+import dataclasses
 import inspect
 import tempfile
 from pathlib import Path
@@ -10,13 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from pydantic import TypeAdapter
 
 from tests.sim.builders import build
+from xsim.core import offer_effects as fx
 from xsim.core.eventlog import EventLog
 from xsim.core.protocols import MESSAGES, Offers
 from xsim.core.rng import RandomStreams
 from xsim.pipeline.runner import prepare_world
-from xsim.strategies import STRATEGY_CLASSES, STRATEGY_KINDS
+from xsim.strategies import STRATEGY_CLASSES, STRATEGY_KINDS, StrategySpec
 from xsim.world.engine import Engine
 
 EXAMPLES = {
@@ -30,8 +34,24 @@ EXAMPLES = {
     "claims_service_content": {"product": "accident", "channel": "in_app"},
     "targeted_offer": {"product": "accident", "budget": 30, "max_contacts_per_call": 300},
 }
+# the effect types each example returns at its first call (fixed costs are due then)
+EFFECTS = {
+    "none": set(),
+    "insurance_offer_to_buyers": set(),
+    "bundle_discount": {fx.CourseDiscount},
+    "co_branded_course": {fx.FixedCost, fx.LaunchCourses, fx.PinCourse},
+    "lecture_series": {fx.FixedCost},
+    "in_app_insurance_slot": {fx.ReserveSlots},
+    "social_referral": {fx.BoostSharing},
+    "claims_service_content": set(),
+    "targeted_offer": set(),
+}
 KINDS = list(STRATEGY_KINDS)
 CLASS_OF = dict(zip(KINDS, STRATEGY_CLASSES, strict=True))
+
+
+def _rng() -> np.random.Generator:
+    return np.random.Generator(np.random.PCG64(1))
 
 
 def _scenario(kind: str, **params):
@@ -66,7 +86,17 @@ def _world(kind: str, **params):
 
 
 def test_every_kind_has_an_example():
-    assert set(KINDS) == set(EXAMPLES)
+    assert set(KINDS) == set(EXAMPLES) == set(EFFECTS)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_validates_and_round_trips(kind):
+    """The scenario's union picks the kind's class; a dump (Python or JSON) reads back equal."""
+    adapter = TypeAdapter(StrategySpec)
+    spec = adapter.validate_python({"kind": kind, **EXAMPLES[kind]})
+    assert type(spec) is CLASS_OF[kind]
+    assert adapter.validate_python(spec.model_dump()) == spec
+    assert adapter.validate_json(adapter.dump_json(spec)) == spec
 
 
 @pytest.fixture(scope="module", params=KINDS)
@@ -88,8 +118,8 @@ def test_decide_is_pure_deterministic_and_valid(world):
     users = np.flatnonzero(engine.arm == 1)
     view = engine.view(scenario.horizon_days - 1, users, 1, strategy)
     before = _snapshot(view)
-    first = strategy.decide(view, np.random.Generator(np.random.PCG64(1)))
-    second = strategy.decide(view, np.random.Generator(np.random.PCG64(1)))
+    first = strategy.decide(view, _rng())
+    second = strategy.decide(view, _rng())
     for name, value in before.items():  # pure: nothing in the view changed
         if isinstance(value, np.ndarray):
             assert np.array_equal(value, getattr(view, name), equal_nan=value.dtype.kind == "f")
@@ -104,6 +134,28 @@ def test_decide_is_pure_deterministic_and_valid(world):
     assert ((first.message >= 0) & (first.message < len(MESSAGES))).all()
     assert ((first.channel >= 0) & (first.channel < len(scenario.channels))).all()
     assert ((first.discount >= 0) & (first.discount <= 0.9)).all()
+
+
+def test_decide_returns_only_typed_effects(world):
+    """At its first call each kind returns exactly its expected effects, each a frozen
+    dataclass of `xsim.core.offer_effects` that applies itself (never a loose setting)."""
+    kind, scenario, engine, _, _ = world
+    strategy = scenario.arms["treated"].strategy
+    users = np.flatnonzero(engine.arm == 1)
+    first_day = scenario.experiment.warmup_days + strategy.start_day
+    offers = strategy.decide(engine.view(first_day, users, 1, strategy), _rng())
+    assert isinstance(offers.effects, tuple)
+    for effect in offers.effects:
+        assert isinstance(effect, fx.OfferEffect)
+        assert type(effect).__module__ == fx.__name__
+        assert dataclasses.is_dataclass(effect) and type(effect).__dataclass_params__.frozen
+    assert {type(effect) for effect in offers.effects} == EFFECTS[kind]
+
+
+def test_offers_hold_contact_rows_and_effects_only():
+    """Arm-level changes travel as typed effects, never as extra optional fields of `Offers`."""
+    names = [f.name for f in dataclasses.fields(Offers)]
+    assert names == ["users", "product", "channel", "discount", "message", "effects"]
 
 
 def test_view_arrays_are_read_only(world):
