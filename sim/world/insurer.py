@@ -16,12 +16,15 @@ from xsim.core.eventlog import EventLog
 from xsim.core.protocols import MESSAGES, Offers
 from xsim.core.rng import RandomStreams
 from xsim.core.units import DAYS_PER_YEAR
-from xsim.schema.scenario import Scenario
+from xsim.schema.scenario import Scenario, Segment
 from xsim.world.population import Population
 from xsim.world.risk import PolicyBook
 from xsim.world.state import WorldState
 
 _AWARENESS_PER_OPEN = 0.03
+# Awareness is set per segment; take-up is centred on the segment default so that a segment's
+# own starting awareness still moves its take-up.
+_REFERENCE_AWARENESS: float = Segment.model_fields["insurance_awareness"].default
 
 
 @dataclass(frozen=True)
@@ -174,15 +177,18 @@ class Insurer:
     def take_up_probability(self, state, users, product: int, price) -> np.ndarray:
         """Logit model: need, awareness, trust and risk aversion raise take-up; a premium that
         is large against income lowers it; a discount (``price`` < 1, the share of the list
-        premium asked) raises it and a loading (> 1) lowers it."""
+        premium asked) raises it and a loading (> 1) lowers it. The product's
+        ``take_up_probability`` is that of a user at the scenario's initial trust and the
+        default initial awareness of a segment (segments that start more aware take up more)."""
         m = self.scenario.insurer.purchase_model
+        initial_trust = self.scenario.insurer.initial_trust
         spec = self.products[product]
         share = spec.premium_per_year * price / (12 * self.pop.income_per_month[users])
         score = (
             logit(spec.take_up_probability)
             + m.need * self.pop.insurance_need[users]
-            + m.awareness * (state.awareness[users] - 0.2)
-            + m.trust * (state.trust[users] - 0.5)
+            + m.awareness * (state.awareness[users] - _REFERENCE_AWARENESS)
+            + m.trust * (state.trust[users] - initial_trust)
             + m.risk_aversion * self.pop.risk_aversion[users]
             - m.discount * np.log(price)
             - m.affordability * share / m.reference_premium_share_of_income
