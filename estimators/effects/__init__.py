@@ -20,7 +20,8 @@ from .frequentist import (
     welch_test,
     z_test,
 )
-from .metrics import METRIC_KINDS, ArmStats, Mean, Metric, Proportion, Ratio, parse_metric_spec
+from .metric_spec import METRIC_KINDS, MetricSpec, dump_metric_spec, parse_metric_spec
+from .metrics import ArmStats, Mean, Metric, Proportion, Ratio
 from .monitoring import SequentialResult, sequential_analysis
 from .msprt import ConfidenceSequence, best_mixture_ratio, confidence_sequence
 from .multiplicity import CORRECTIONS, Guardrail, adjust_pvalues, non_inferiority
@@ -60,6 +61,7 @@ __all__ = [
     "Guardrail",
     "Mean",
     "Metric",
+    "MetricSpec",
     "Proportion",
     "Ratio",
     "RelativeLift",
@@ -73,6 +75,7 @@ __all__ = [
     "boundaries",
     "confidence_sequence",
     "covariate_matrix",
+    "dump_metric_spec",
     "exit_probabilities",
     "fieller_interval",
     "log_delta_interval",

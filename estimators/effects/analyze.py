@@ -27,7 +27,7 @@ def analyze(
     data,
     arm: str,
     control: str,
-    metrics: Sequence[Metric | str],
+    metrics: Sequence[Metric | str | Mapping],
     covariates: Sequence[str] | Mapping[str, Sequence[str]] = (),
     segment: str | None = None,
     alpha: float = 0.05,
@@ -39,7 +39,9 @@ def analyze(
 ) -> EffectsResult:
     """Compare every arm with ``control`` on every metric; see docs/statistics.md.
 
-    ``metrics`` are `Metric` objects or specs ``"name[:kind]"`` / ``"num/den"``;
+    ``metrics`` are `Metric` objects or specs (``"name[:kind]"``, ``"num/den"`` or a mapping
+    with a ``kind``), read once by `parse_metric_spec`: a name without a kind is a proportion
+    when its column holds only 0/1 values, else a mean, and a note states the kind of each;
     ``covariates`` (pre-period columns) add regression-adjusted (CUPED) rows, either one list
     for all metrics or a mapping metric name -> columns; ``segment`` adds the same table per
     value of that column. Raises `xsim.core.errors.InputError` listing every input problem.
@@ -140,6 +142,12 @@ def _method_notes(plan: Plan, correction: str) -> list[str]:
             " level alpha/2, so it passes exactly when the two-sided CI clears the margin)."
         )
     lines.append(_methods_note(plan.metrics + [m for m, _ in plan.guardrails]))
+    if plan.from_text:
+        kinds = ", ".join(f"{m.name} {m.kind}" for m in dict.fromkeys(plan.from_text))
+        lines.append(
+            f"Metric kinds: {kinds} (a name without ':kind' is a proportion when its column"
+            " holds only 0/1 values, else a mean)."
+        )
     if plan.covariates:
         lines.append(
             "CUPED rows: OLS y ~ arm + covariates per control/treatment pair (theta estimated"

@@ -1,4 +1,4 @@
-"""Metric objects: what to compare, read from one row per randomisation unit.
+"""Metric kinds: what to compare, read from one row per randomisation unit.
 
 A metric names its columns, summarises one arm (`ArmStats`) and compares two summaries with
 the test that fits its kind:
@@ -8,25 +8,28 @@ the test that fits its kind:
 - `Ratio("revenue", "visits")`: sum of a numerator over sum of a denominator per arm, with
   the delta-method variance (units, not visits, are randomised, so visits are not independent).
 
-On the command line a metric is written ``name[:kind]``; a ratio is ``numerator/denominator``.
+Each kind is a frozen, validated pydantic dataclass with a ``kind`` tag and does what the
+`Metric` protocol says; `metric_spec.py` holds the registry (the union on ``kind``) and the one
+reader of the shorthand ``name[:kind]`` / ``numerator/denominator``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass as plain_dataclass
+from typing import Annotated, Literal, Protocol, runtime_checkable
 
 import numpy as np
 import pandas as pd
-
-from xsim.core.errors import InputError
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass
 
 from .frequentist import DiffTest, proportion_test, ratio_delta, welch_test, z_test
 
-METRIC_KINDS = ("proportion", "mean", "ratio")
+Column = Annotated[str, Field(min_length=1)]
+_PARAMETERS = ConfigDict(extra="forbid")
 
 
-@dataclass(frozen=True)
+@plain_dataclass(frozen=True)
 class ArmStats:
     """One metric in one arm. For every kind ``se = sd / sqrt(n)``."""
 
@@ -41,13 +44,35 @@ class ArmStats:
         return self.sd / np.sqrt(self.n) if self.n > 0 else float("nan")
 
 
-@dataclass(frozen=True)
-class Metric:
-    """Base class; `column` is the data column, `higher_is_better` orients Bayes and guardrails."""
+@runtime_checkable
+class Metric(Protocol):
+    """What every metric kind does.
 
-    column: str
-    higher_is_better: bool = True
-    kind: ClassVar[str] = ""
+    `name` labels its rows (and keys covariates and the truth); `columns` are the data columns
+    it reads; `higher_is_better` orients the Bayesian read-out and guardrails. `arm_stats`
+    summarises one arm's rows, `compare` tests treatment against control from two summaries,
+    and `unit_values` is the per-unit outcome for regression adjustment (None when the kind
+    has none, as for ratios).
+    """
+
+    kind: str
+    higher_is_better: bool
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def columns(self) -> tuple[str, ...]: ...
+
+    def unit_values(self, frame: pd.DataFrame) -> np.ndarray | None: ...
+
+    def arm_stats(self, frame: pd.DataFrame) -> ArmStats: ...
+
+    def compare(self, control: ArmStats, treatment: ArmStats, alpha: float) -> DiffTest: ...
+
+
+class _OneColumn:
+    """Name, columns and per-unit values of the kinds that read one column, `column`."""
 
     @property
     def name(self) -> str:
@@ -58,22 +83,17 @@ class Metric:
         return (self.column,)
 
     def unit_values(self, frame: pd.DataFrame) -> np.ndarray | None:
-        """Per-unit outcome for regression adjustment (None when the metric has none)."""
         return frame[self.column].to_numpy(dtype=float)
 
-    def arm_stats(self, frame: pd.DataFrame) -> ArmStats:
-        raise NotImplementedError
 
-    def compare(self, control: ArmStats, treatment: ArmStats, alpha: float) -> DiffTest:
-        raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class Proportion(Metric):
+@dataclass(frozen=True, config=_PARAMETERS)
+class Proportion(_OneColumn):
     """A 0/1 outcome. ``pooled_test=True`` tests with the pooled rate (CI stays unpooled)."""
 
+    column: Column
+    higher_is_better: bool = True
     pooled_test: bool = False
-    kind: ClassVar[str] = "proportion"
+    kind: Literal["proportion"] = "proportion"
 
     def arm_stats(self, frame: pd.DataFrame) -> ArmStats:
         values = frame[self.column].to_numpy(dtype=float)
@@ -89,11 +109,13 @@ class Proportion(Metric):
         )
 
 
-@dataclass(frozen=True)
-class Mean(Metric):
+@dataclass(frozen=True, config=_PARAMETERS)
+class Mean(_OneColumn):
     """A numeric outcome per unit, compared with Welch's t test."""
 
-    kind: ClassVar[str] = "mean"
+    column: Column
+    higher_is_better: bool = True
+    kind: Literal["mean"] = "mean"
 
     def arm_stats(self, frame: pd.DataFrame) -> ArmStats:
         values = frame[self.column].to_numpy(dtype=float)
@@ -114,34 +136,29 @@ class Mean(Metric):
         )
 
 
-@dataclass(frozen=True)
-class Ratio(Metric):
-    """``sum(numerator) / sum(denominator)`` per arm, e.g. revenue per visit.
+@dataclass(frozen=True, config=_PARAMETERS)
+class Ratio:
+    """``sum(numerator) / sum(denominator)`` per arm, e.g. revenue per visit; its name is
+    ``"numerator/denominator"``. No per-unit outcome, so no regression adjustment."""
 
-    `column` is the numerator; the name is ``"numerator/denominator"``.
-    """
-
-    denominator: str = ""
-    kind: ClassVar[str] = "ratio"
-
-    def __init__(self, numerator: str, denominator: str, higher_is_better: bool = True):
-        object.__setattr__(self, "column", numerator)
-        object.__setattr__(self, "denominator", denominator)
-        object.__setattr__(self, "higher_is_better", higher_is_better)
+    numerator: Column
+    denominator: Column
+    higher_is_better: bool = True
+    kind: Literal["ratio"] = "ratio"
 
     @property
     def name(self) -> str:
-        return f"{self.column}/{self.denominator}"
+        return f"{self.numerator}/{self.denominator}"
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return (self.column, self.denominator)
+        return (self.numerator, self.denominator)
 
     def unit_values(self, frame: pd.DataFrame) -> np.ndarray | None:
         return None
 
     def arm_stats(self, frame: pd.DataFrame) -> ArmStats:
-        num = frame[self.column].to_numpy(dtype=float)
+        num = frame[self.numerator].to_numpy(dtype=float)
         den = frame[self.denominator].to_numpy(dtype=float)
         n = len(num)
         if n < 2:
@@ -152,48 +169,6 @@ class Ratio(Metric):
 
     def compare(self, control: ArmStats, treatment: ArmStats, alpha: float) -> DiffTest:
         return z_test(control.mean, control.se, treatment.mean, treatment.se, alpha, "delta_z")
-
-
-def parse_metric_spec(spec: str | Metric, data: pd.DataFrame | None = None) -> Metric:
-    """``"name[:kind]"`` -> Metric; ``"num/den"`` is a ratio. Without a kind, infer from data.
-
-    Inference: a boolean column or one holding only 0 and 1 is a proportion, anything else a
-    mean. Raises `InputError` naming the spec when the kind is unknown.
-    """
-    if isinstance(spec, Metric):
-        return spec
-    name, kind = _split_kind(spec, data)
-    if kind == "ratio" or (kind is None and "/" in name and not _has_column(data, name)):
-        numerator, sep, denominator = name.partition("/")
-        if not sep or not numerator or not denominator:
-            raise InputError([f"metric '{spec}': a ratio is written 'numerator/denominator'"])
-        return Ratio(numerator, denominator)
-    if kind is None:
-        kind = _infer_kind(data[name]) if _has_column(data, name) else "mean"
-    return Proportion(name) if kind == "proportion" else Mean(name)
-
-
-def _split_kind(spec: str, data: pd.DataFrame | None) -> tuple[str, str | None]:
-    name, sep, kind = spec.rpartition(":")
-    if not sep or _has_column(data, spec):
-        return spec, None
-    if kind not in METRIC_KINDS:
-        raise InputError(
-            [f"metric '{spec}': unknown kind '{kind}' (choose {', '.join(METRIC_KINDS)})"]
-        )
-    return name, kind
-
-
-def _has_column(data: pd.DataFrame | None, name: str) -> bool:
-    return data is not None and name in data.columns
-
-
-def _infer_kind(column: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(column):
-        return "proportion"
-    values = pd.to_numeric(column, errors="coerce").dropna()
-    is_binary = len(values) > 0 and bool(values.isin([0, 1]).all())
-    return "proportion" if is_binary else "mean"
 
 
 def _skewness(values: np.ndarray) -> float:

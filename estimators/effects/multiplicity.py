@@ -15,6 +15,7 @@ than a margin?) and a guardrail failing must never be hidden by the family's cor
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,11 +52,11 @@ class Guardrail:
     """A metric that must not get worse by more than ``margin``.
 
     ``relative=True`` reads the margin as a share of the control mean (0.02 = 2 %), treated as
-    fixed; otherwise it is in the metric's own units. The direction comes from
-    ``metric.higher_is_better``.
+    fixed; otherwise it is in the metric's own units. ``metric`` is a `Metric` or a spec that
+    `analyze` reads with the data; the direction comes from its ``higher_is_better``.
     """
 
-    metric: Metric | str
+    metric: Metric | str | Mapping
     margin: float
     relative: bool = True
 

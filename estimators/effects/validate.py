@@ -15,7 +15,8 @@ import pandas as pd
 
 from xsim.core.errors import InputError
 
-from .metrics import Metric, Ratio, parse_metric_spec
+from .metric_spec import parse_metric_spec
+from .metrics import Metric, Ratio
 from .multiplicity import CORRECTIONS, Guardrail
 
 _MAX_EXAMPLES = 3
@@ -23,7 +24,10 @@ _MAX_EXAMPLES = 3
 
 @dataclass
 class Plan:
-    """Validated inputs: a clean frame (arm labels as text) and resolved metrics."""
+    """Validated inputs: a clean frame (arm labels as text) and resolved metrics.
+
+    ``from_text`` lists the metrics that were given as specs rather than objects, so the
+    report can state the kind each was read as."""
 
     frame: pd.DataFrame
     arm: str
@@ -35,13 +39,14 @@ class Plan:
     segment: str | None
     dropped_rows: int = 0
     notes: list[str] = field(default_factory=list)
+    from_text: list[Metric] = field(default_factory=list)
 
 
 def prepare(
     data: pd.DataFrame,
     arm: str,
     control: str,
-    metrics: Sequence[Metric | str],
+    metrics: Sequence[Metric | str | Mapping],
     covariates: Sequence[str] | Mapping[str, Sequence[str]] = (),
     segment: str | None = None,
     alpha: float = 0.05,
@@ -50,11 +55,15 @@ def prepare(
     dropna: bool = False,
     expected_weights: Mapping[str, float] | None = None,
 ) -> Plan:
-    """Check everything; raise one `InputError` listing all problems, or return a `Plan`."""
-    metrics = [metrics] if isinstance(metrics, str | Metric) else list(metrics)
+    """Check everything; raise one `InputError` listing all problems, or return a `Plan`.
+
+    Metrics and guardrail metrics given as specs (``"name[:kind]"``, ``"num/den"`` or a
+    mapping) are read here, once, by `parse_metric_spec` with the data (the boundary of
+    `analyze`); metric objects are used as they are."""
+    metrics = [metrics] if isinstance(metrics, str | Mapping | Metric) else list(metrics)
     covariates = [covariates] if isinstance(covariates, str) else covariates
     problems = _check_settings(alpha, correction, metrics, guardrails)
-    primary, guards, parse_problems = _resolve_metrics(data, metrics, guardrails)
+    primary, guards, from_text, parse_problems = _resolve_metrics(data, metrics, guardrails)
     problems += parse_problems
     every_metric = primary + [metric for metric, _ in guards]
     cov_map = _covariate_map(covariates, primary)
@@ -75,7 +84,8 @@ def prepare(
     if problems:
         raise InputError(problems)
     treatments = sorted(a for a in frame[arm].unique() if a != str(control))
-    plan = Plan(frame, arm, str(control), treatments, primary, guards, cov_map, segment, dropped)
+    plan = Plan(frame, arm, str(control), treatments, primary, guards, cov_map, segment, dropped,
+                from_text=from_text)  # fmt: skip
     if dropped:
         plan.notes.append(f"Dropped {dropped:,} rows with missing values (dropna).")
     return plan
@@ -93,18 +103,21 @@ def _check_settings(alpha, correction, metrics, guardrails) -> list[str]:
 
 
 def _resolve_metrics(data, metrics, guardrails):
-    problems, primary, guards = [], [], []
-    for spec in metrics:
+    """The metrics, the guardrails with their metrics, the metrics read from specs, problems."""
+    specs = [*metrics, *(guardrail.metric for guardrail in guardrails)]
+    read, problems = [], []
+    for spec in specs:
         try:
-            primary.append(parse_metric_spec(spec, data))
+            read.append(parse_metric_spec(spec, data))
         except InputError as err:
+            read.append(None)
             problems += err.problems
-    for guardrail in guardrails:
-        try:
-            guards.append((parse_metric_spec(guardrail.metric, data), guardrail))
-        except InputError as err:
-            problems += err.problems
-    return primary, guards, problems
+    primary = [metric for metric in read[: len(metrics)] if metric is not None]
+    guards = [
+        (m, g) for m, g in zip(read[len(metrics) :], guardrails, strict=True) if m is not None
+    ]
+    from_text = [m for spec, m in zip(specs, read, strict=True) if m is not None and m is not spec]
+    return primary, guards, from_text, problems
 
 
 def _covariate_map(covariates, metrics: list[Metric]) -> dict[str, list[str]]:
