@@ -36,13 +36,10 @@ LEAN_METRICS = ["course_conversion", "course_revenue"]
 
 def bench_scenario(users: int, days: int):
     """The default scenario resized, as an A/A test analysed on the lean metric set."""
-    scenario = xsim.load_scenario(
-        SCENARIO, {"population.n_users": users, "experiment.duration_days": days}
-    )
-    analysis = scenario.analysis.model_copy(
-        update={"metrics": LEAN_METRICS, "primary": LEAN_METRICS[0], "guardrails": []}
-    )
-    return aa_scenario(scenario.model_copy(update={"analysis": analysis}))
+    lean = {"analysis.metrics": LEAN_METRICS, "analysis.primary": LEAN_METRICS[0],
+            "analysis.guardrails": []}  # fmt: skip
+    size = {"population.n_users": users, "experiment.duration_days": days}
+    return aa_scenario(xsim.load_scenario(SCENARIO, size | lean))
 
 
 def timed_replication(plan: ReplicationPlan, index: int) -> tuple[dict, float]:

@@ -32,9 +32,8 @@ from scipy.sparse import csgraph
 
 from xsim.analysis.effects import RunEffects, estimate_effects
 from xsim.analysis.truth import Truth
-from xsim.core.columns import LOWER_IS_BETTER, metric_columns
 from xsim.core.rng import RandomStreams
-from xsim.estimators.effects import ArmStats, DiffTest, Guardrail, Ratio, analyze
+from xsim.estimators.effects import ArmStats, DiffTest, Guardrail, Metric, Ratio, analyze
 from xsim.estimators.effects.frequentist import finish_test
 from xsim.schema.scenario import ClusterSpec, Scenario
 from xsim.world.population import Population, assign_arms
@@ -157,8 +156,8 @@ def estimate_unit_effects(
     if clusters is None:
         return estimate_effects(users, scenario, truth)
     spec = scenario.analysis
-    names = {_name(m) for m in [*spec.metrics, *(g.metric for g in spec.guardrails)]}
-    frame = cluster_table(users, clusters, sorted({c for n in names for c in metric_columns(n)}))
+    every = [*spec.metrics, *(g.metric for g in spec.guardrails)]
+    frame = cluster_table(users, clusters, sorted({c for m in every for c in m.columns}))
     metrics = [_ratio(m) for m in spec.metrics]
     guardrails = [Guardrail(_ratio(g.metric), g.margin, g.relative) for g in spec.guardrails]
     effects = analyze(
@@ -171,7 +170,7 @@ def estimate_unit_effects(
         guardrails=guardrails,
         expected_weights={name: arm.weight for name, arm in scenario.arms.items()},
     )
-    renamed = {_ratio(n).name: n for n in names}  # rows carry the user-level metric names
+    renamed = {_ratio(m).name: m.name for m in every}  # rows carry the user-level names
     for row in effects.rows:
         row["metric"] = renamed.get(row["metric"], row["metric"])
     effects.settings["metrics"] = [renamed[m.name] for m in metrics]
@@ -205,14 +204,7 @@ class ClusterRatio(Ratio):
         return finish_test(test.diff, test.se, df, alpha, "delta_t_clusters")
 
 
-def _name(spec: str) -> str:
-    return spec.rsplit(":", 1)[0] if ":" in spec else spec
-
-
-def _ratio(spec: str) -> ClusterRatio:
+def _ratio(metric: Metric) -> ClusterRatio:
     """Per-user mean as a ratio of cluster sums; a ratio metric keeps its two columns."""
-    columns = metric_columns(spec)
-    if len(columns) == 2:
-        return ClusterRatio(columns[0], columns[1])
-    better = columns[0] not in LOWER_IS_BETTER
-    return ClusterRatio(columns[0], USERS_COLUMN, higher_is_better=better)
+    columns = metric.columns if metric.kind == "ratio" else (*metric.columns, USERS_COLUMN)
+    return ClusterRatio(*columns, higher_is_better=metric.higher_is_better)

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from xsim.analysis.truth import Truth
-from xsim.core.columns import LOWER_IS_BETTER, PROPORTIONS
-from xsim.estimators.effects import EffectsResult, Guardrail, analyze, parse_metric_spec
+from xsim.estimators.effects import EffectsResult, Guardrail, analyze
 from xsim.estimators.effects.results import clean
 from xsim.schema.scenario import Scenario
 
@@ -83,12 +82,11 @@ class RunEffects:
 
 
 def estimate_effects(users: pd.DataFrame, scenario: Scenario, truth: Truth | None) -> RunEffects:
-    """Analyse the users table with the scenario's analysis settings."""
+    """Analyse the users table with the scenario's analysis settings (typed metrics, whose
+    kinds the schema fixed: never guessed from one run's values)."""
     spec = scenario.analysis
-    metrics = [_metric(m, users) for m in spec.metrics]
-    guardrails = [
-        Guardrail(_metric(g.metric, users), g.margin, g.relative) for g in spec.guardrails
-    ]
+    metrics = list(spec.metrics)
+    guardrails = [Guardrail(g.metric, g.margin, g.relative) for g in spec.guardrails]
     effects = analyze(
         users,
         arm="arm",
@@ -101,14 +99,3 @@ def estimate_effects(users: pd.DataFrame, scenario: Scenario, truth: Truth | Non
         expected_weights={name: arm.weight for name, arm in scenario.arms.items()},
     )
     return RunEffects(effects, truth)
-
-
-def _metric(spec: str, users: pd.DataFrame):
-    """The metric of a spec; an outcome's kind is fixed by `xsim.core.columns`, never guessed from
-    one run's values (an all-zero revenue column is still a mean)."""
-    if ":" not in spec and "/" not in spec:
-        spec = f"{spec}:{'proportion' if spec in PROPORTIONS else 'mean'}"
-    metric = parse_metric_spec(spec, users)
-    if metric.column in LOWER_IS_BETTER and metric.kind != "ratio":
-        return type(metric)(metric.column, higher_is_better=False)
-    return metric

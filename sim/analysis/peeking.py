@@ -41,8 +41,7 @@ def look_days(duration_days: int, every_days: int) -> list[int]:
 
 def peek_metrics(scenario: Scenario) -> list[str]:
     """The analysis metrics (primary first) that can be rebuilt at any day."""
-    names = [scenario.analysis.primary, *scenario.analysis.metrics]
-    names = [n.rsplit(":", 1)[0] if ":" in n else n for n in names]
+    names = [m.name for m in (scenario.analysis.primary, *scenario.analysis.metrics)]
     return [n for n in dict.fromkeys(names) if n in PEEKABLE]
 
 

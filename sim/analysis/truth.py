@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from xsim.analysis.metrics import user_table
-from xsim.core.columns import metric_columns
 from xsim.core.eventlog import EventLog
+from xsim.estimators.effects import Metric
 from xsim.world.engine import Engine, WorldInputs
 
 
@@ -50,21 +50,23 @@ class Truth:
         return {"control": self.control, "means": self.means, "effects": effects}
 
 
-def metric_mean(users: pd.DataFrame, spec: str) -> float:
-    """Population value of a metric spec: a mean, or sum/sum for a ratio."""
-    columns = metric_columns(spec)
-    if len(columns) == 2:
-        denominator = users[columns[1]].sum()
-        return float(users[columns[0]].sum() / denominator) if denominator else float("nan")
-    return float(users[columns[0]].mean())
+def metric_mean(users: pd.DataFrame, metric: Metric) -> float:
+    """Population value of a metric: a mean, or sum/sum for a ratio."""
+    if metric.kind == "ratio":
+        numerator, denominator = (users[column].sum() for column in metric.columns)
+        return float(numerator / denominator) if denominator else float("nan")
+    (column,) = metric.columns
+    return float(users[column].mean())
 
 
-def twin_world_truth(inputs: WorldInputs, metrics: list[str], progress=None) -> Truth:
-    """Run one world per arm with all users in it; ``progress(worlds_done)`` after each."""
+def twin_world_truth(inputs: WorldInputs, metrics: list[Metric], progress=None) -> Truth:
+    """Run one world per arm with all users in it; ``progress(worlds_done)`` after each.
+    Means are keyed by metric name, as the effect rows are."""
+    unique = list({m.name: m for m in metrics}.values())  # a guardrail may repeat a metric
     means = {}
     for code, arm in enumerate(inputs.scenario.arms):
         users = twin_world_users(inputs, code)
-        means[arm] = {spec: metric_mean(users, spec) for spec in metrics}
+        means[arm] = {m.name: metric_mean(users, m) for m in unique}
         if progress:
             progress(code + 1)
     return Truth(means, inputs.scenario.control_arm)

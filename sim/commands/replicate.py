@@ -32,10 +32,11 @@ from xsim.core.errors import InputError
 from xsim.pipeline.executors import make_executor
 from xsim.pipeline.rundir import default_run_dir, staging, write_run
 from xsim.pipeline.runner import run as run_scenario
+from xsim.schema.analysis import outcome_metric
 from xsim.schema.io import load_scenario
 from xsim.schema.scenario import Scenario
 from xsim.studies.calibrate import aa_scenario, calibrate
-from xsim.studies.power import check_metric, plot_power, simulate_power
+from xsim.studies.power import plot_power, simulate_power
 from xsim.studies.replicate import ReplicationPlan, run_replications, write_json
 
 Replications = Annotated[
@@ -173,7 +174,9 @@ def _print_calibration(result, document: dict) -> None:
 
 def power_command(
     scenario: ScenarioPath,
-    metric: Annotated[str, typer.Option("--metric", help="Metric, e.g. policy_conversion.")],
+    metric: Annotated[
+        str, typer.Option("--metric", help="Metric NAME[:KIND] or NUM/DEN, e.g. policy_conversion.")
+    ],
     users: Annotated[
         str, typer.Option("--users", help="Pilot sizes (all arms), e.g. 10000,20000,50000.")
     ] = "10000,20000,50000",
@@ -195,14 +198,14 @@ def power_command(
     spec = load_scenario(scenario, {"seed": seed} if seed is not None else None)
     user_counts = _int_list(users, "--users")
     day_counts = _int_list(days, "--days") if days else [spec.experiment.duration_days]
-    check_metric(metric)
+    analysed = outcome_metric(metric, "--metric")
     executor = make_executor(workers, scheduler, dask_local)
     final = out if out is not None else _default_out(spec, "power")
     clock = time.perf_counter()
 
     def curve(progress):
         tick = None if progress is None else (lambda d, t: progress("replications", d, t))
-        return simulate_power(spec, metric, user_counts, day_counts, replications, target,
+        return simulate_power(spec, analysed, user_counts, day_counts, replications, target,
                               executor, tick)  # fmt: skip
 
     def write(study, folder: Path) -> dict:

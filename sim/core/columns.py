@@ -34,13 +34,8 @@ LOWER_IS_BETTER: frozenset[str] = frozenset(
 )  # fmt: skip
 
 
-def metric_columns(spec: str) -> list[str]:
-    """Columns a metric spec ``name[:kind]`` or ``num/den[:ratio]`` reads."""
-    name = spec.rsplit(":", 1)[0] if ":" in spec else spec
-    return name.split("/") if "/" in name else [name]
-
-
-# 0/1 outcomes: analysed as proportions whatever one replication's data look like.
+# 0/1 outcomes: a metric written without a kind is a proportion for these and a mean for the
+# other outcomes, whatever one replication's data look like (an all-zero column is no guide).
 PROPORTIONS: frozenset[str] = frozenset(
     {"course_conversion", "policy_conversion", "churned", "unsubscribed"}
 )

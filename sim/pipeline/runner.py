@@ -151,8 +151,7 @@ def _truth(scenario: Scenario, inputs: WorldInputs, progress, clock: _Laps):
     if not analysis.truth or inputs.population.n_users > analysis.truth_max_users:
         return None
     worlds = _tracker(progress, "truth", len(scenario.arms))
-    specs = [*analysis.metrics, *(g.metric for g in analysis.guardrails)]
-    metrics = list(dict.fromkeys(m.rsplit(":", 1)[0] for m in specs))
+    metrics = [*analysis.metrics, *(g.metric for g in analysis.guardrails)]
     truth = twin_world_truth(inputs, metrics, worlds)
     clock.lap("truth")
     return truth

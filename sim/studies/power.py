@@ -22,15 +22,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from xsim.core.columns import OUTCOMES, metric_columns
 from xsim.core.errors import InputError
 from xsim.estimators.effects import (
+    Metric,
     power_mean,
     power_proportion,
     sample_size_mean,
     sample_size_proportion,
 )
 from xsim.pipeline.executors import Executor, Progress, SerialExecutor
+from xsim.schema.analysis import outcome_problems
 from xsim.schema.scenario import Scenario
 from xsim.studies.replicate import ReplicationPlan, frame_records, replicate_task
 
@@ -42,13 +43,12 @@ POINT_COLUMNS = [
 ]  # fmt: skip
 
 
-def grid_scenario(scenario: Scenario, metric: str, n_users: int, days: int) -> Scenario:
+def grid_scenario(scenario: Scenario, metric: Metric, n_users: int, days: int) -> Scenario:
     """The scenario resized to ``n_users`` x ``days`` and analysed on ``metric`` alone."""
-    name = metric.rsplit(":", 1)[0] if ":" in metric else metric
     analysis = scenario.analysis.model_copy(
         update={"metrics": [metric], "guardrails": [], "truth": False,
                 "covariates": {k: v for k, v in scenario.analysis.covariates.items()
-                               if k == name}}
+                               if k == metric.name}}
     )  # fmt: skip
     population = scenario.population.model_copy(update={"n_users": int(n_users)})
     experiment = scenario.experiment.model_copy(update={"duration_days": int(days)})
@@ -56,10 +56,11 @@ def grid_scenario(scenario: Scenario, metric: str, n_users: int, days: int) -> S
     return scenario.model_copy(update=update)
 
 
-def check_metric(metric: str) -> None:
-    missing = [c for c in metric_columns(metric) if c not in OUTCOMES]
-    if missing:
-        raise InputError(f"--metric: {missing[0]!r} is not an outcome column")
+def check_metric(metric: Metric) -> None:
+    """`InputError` when the metric reads a column that is not an outcome of the user table."""
+    problems = outcome_problems(metric, "--metric")
+    if problems:
+        raise InputError(problems)
 
 
 @dataclass
@@ -67,7 +68,7 @@ class PowerStudy:
     """Simulated and analytic power per grid point and treatment arm."""
 
     scenario: Scenario
-    metric: str
+    metric: Metric
     target: float
     replications: int
     points: pd.DataFrame
@@ -99,11 +100,11 @@ class PowerStudy:
         best = sizes.sort_values("user_days").groupby("arm", sort=False).head(1)
         return {
             "kind": "power",
-            "title": f"Power of the pilot on {self.metric} (target {self.target:.0%})",
+            "title": f"Power of the pilot on {self.metric.name} (target {self.target:.0%})",
             "settings": {
                 "scenario": self.scenario.name,
                 "seed": self.scenario.seed,
-                "metric": self.metric,
+                "metric": self.metric.name,
                 "alpha": self.alpha,
                 "target": self.target,
                 "replications": self.replications,
@@ -118,7 +119,7 @@ class PowerStudy:
 
 def simulate_power(
     scenario: Scenario,
-    metric: str,
+    metric: Metric,
     users: list[int],
     days: list[int],
     replications: int,
@@ -148,7 +149,7 @@ def power_points(rows: pd.DataFrame, scenario: Scenario, alpha: float) -> pd.Dat
             m = g[["mean_control", "sd_control", "sd_treatment", "n_control", "n_treatment",
                    "diff_se"]].astype(float).mean()  # fmt: skip
             simulated = float(np.mean(g["p_value"].astype(float) < alpha))
-            kind = g["kind"].mode().iloc[0]  # an all-zero outcome is read as a proportion
+            kind = g["kind"].mode().iloc[0]  # the test run (a cluster design runs ratios)
             out.append({
                 "users": int(n_users), "days": int(days), "arm": arm, "kind": kind,
                 "replications": len(g), "effect": effect, "mean_control": m.mean_control,
@@ -231,7 +232,7 @@ def required_users(point, alpha: float, target: float) -> float:
 def power_notes(study: PowerStudy) -> list[str]:
     notes = [
         f"Simulated power: share of {study.replications} replications per point whose raw "
-        f"test of {study.metric} rejects at alpha = {study.alpha:g}; analytic power: the "
+        f"test of {study.metric.name} rejects at alpha = {study.alpha:g}; analytic power: the "
         "library's formula with the effect pooled over user counts at each duration.",
     ]
     best = study.smallest_simulated()
@@ -262,7 +263,7 @@ def plot_power(study: PowerStudy, path) -> None:
             xscale="log",
             xlabel="users in the pilot (all arms)",
             ylabel="power",
-            title=f"{study.metric}: {arm} vs {study.scenario.control_arm}",
+            title=f"{study.metric.name}: {arm} vs {study.scenario.control_arm}",
             ylim=(0, 1.02),
         )
         ax.legend(fontsize=7)

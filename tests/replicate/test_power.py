@@ -7,8 +7,9 @@ import pytest
 
 from tests.replicate.scenarios import no_interference
 from xsim.core.errors import InputError
-from xsim.estimators.effects import power_mean, power_proportion
+from xsim.estimators.effects import Mean, power_mean, power_proportion
 from xsim.pipeline.executors import LocalPoolExecutor
+from xsim.schema.analysis import outcome_metric
 from xsim.studies.power import analytic_power, check_metric, required_users, simulate_power
 
 N_REPS = 120
@@ -22,7 +23,7 @@ def test_simulated_power_agrees_with_the_analytic_power():
     effect is itself estimated from the same runs (its SE shifts the analytic power by about
     0.013 at the steepest point here)."""
     study = simulate_power(
-        no_interference(), "course_conversion", [800, 2400], [14], N_REPS,
+        no_interference(), outcome_metric("course_conversion"), [800, 2400], [14], N_REPS,
         executor=LocalPoolExecutor(2),
     )  # fmt: skip
     points = study.points
@@ -52,5 +53,7 @@ def test_required_users_reach_the_target_power():
 
 
 def test_unknown_metric_is_an_input_error():
-    with pytest.raises(InputError):
-        check_metric("no_such_column")
+    with pytest.raises(InputError, match="--metric: 'no_such_column' is not an outcome"):
+        outcome_metric("no_such_column", "--metric")
+    with pytest.raises(InputError, match="'no_such_column' is not an outcome"):
+        check_metric(Mean("no_such_column"))
