@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from xsim.core.errors import InputError
-from xsim.estimators.effects import CORRECTIONS, Guardrail, analyze, parse_metric_spec, read_table
+from xsim.estimators.effects import CORRECTIONS, Guardrail, analyze, read_table
 
 
 def analyze_command(
@@ -33,8 +33,13 @@ def analyze_command(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write results as JSON.")] = None,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the rows as CSV.")] = None,
 ):
-    """Analyse a real A/B test with the same statistics as simulated runs."""
+    """Analyse a real A/B test with the same statistics as simulated runs.
+
+    The metric specs (of ``--metric`` and ``--guardrail``) are read once, with the data, by
+    `analyze`: a name without a kind is guessed from its column, and the notes say which kind
+    each metric was read as."""
     _check_options(alpha, correction)
+    guardrails = [_guardrail(g) for g in guardrail or []]
     frame = read_table(data)
     result = analyze(
         frame,
@@ -45,7 +50,7 @@ def analyze_command(
         segment=segment,
         alpha=alpha,
         correction=correction,
-        guardrails=[_guardrail(g, frame) for g in guardrail or []],
+        guardrails=guardrails,
         dropna=dropna,
     )
     if json_out is not None:
@@ -65,7 +70,8 @@ def _check_options(alpha: float, correction: str) -> None:
         raise InputError(problems)
 
 
-def _guardrail(spec: str, frame) -> Guardrail:
+def _guardrail(spec: str) -> Guardrail:
+    """``METRIC:MARGIN``: the margin is split off here; the metric spec is read by `analyze`."""
     name, sep, margin = spec.rpartition(":")
     try:
         value = float(margin)
@@ -73,4 +79,4 @@ def _guardrail(spec: str, frame) -> Guardrail:
         value = -1.0
     if not sep or value <= 0:
         raise InputError(f"--guardrail {spec!r}: write METRIC:MARGIN with a positive margin")
-    return Guardrail(parse_metric_spec(name, frame), value)
+    return Guardrail(name, value)

@@ -72,3 +72,26 @@ def test_analyze_unknown_control_and_missing_file(pilot, tmp_path):
     missing = runner.invoke(app, ["analyze", str(tmp_path / "x.csv"), "--arm", "a",
                                   "--control", "c", "--metric", "m"])  # fmt: skip
     assert missing.exit_code == 2
+
+
+def test_analyze_states_the_kind_each_metric_was_read_as(pilot, tmp_path):
+    out = tmp_path / "effects.json"
+    extra = ["--metric", "revenue/revenue_pre", "--guardrail", "bought:mean:0.5"]
+    result = _analyze(pilot, *extra, "--json", str(out))
+    assert result.exit_code == 0, result.output
+    document = json.loads(out.read_text())
+    assert {(row["metric"], row["kind"], row["role"]) for row in document["rows"]} == {
+        ("bought", "proportion", "primary"),  # guessed: a boolean column
+        ("revenue", "mean", "primary"),
+        ("revenue/revenue_pre", "ratio", "primary"),
+        ("bought", "mean", "guardrail"),  # the kind given wins
+    }
+    kinds = "Metric kinds: bought proportion, revenue mean, revenue/revenue_pre ratio, bought mean"
+    assert any(note.startswith(kinds) for note in document["notes"])
+
+
+def test_analyze_reports_every_bad_metric_spec_at_once(pilot):
+    result = _analyze(pilot, "--metric", "revenue:median", "--guardrail", "bought:total:0.1")
+    assert result.exit_code == 2, result.output
+    assert "metric 'revenue:median': unknown kind 'median'" in result.output
+    assert "metric 'bought:total': unknown kind 'total'" in result.output
