@@ -1,7 +1,9 @@
 """Run folders, written atomically: into a temporary sibling, fsynced, then renamed.
 
 A crash or an interrupt leaves either the complete folder or nothing that looks like one: the
-temporary sibling starts with a dot and carries no ``manifest.json`` until the very end.
+temporary sibling starts with a dot and carries no ``manifest.json`` until the very end. A
+killed run's sibling is removed by the next run in the same parent folder, recognised by the
+marker file it holds (never by its name alone).
 """
 
 from __future__ import annotations
@@ -9,7 +11,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +30,7 @@ from xsim.schema.io import scenario_hash, scenario_to_yaml
 from xsim.schema.scenario import Scenario
 
 MANIFEST = "manifest.json"
+STAGING_MARKER = ".xsim-staging"  # written first into every staging folder
 _PACKAGES = ("numpy", "scipy", "pandas", "pyarrow", "statsmodels", "simpy", "pydantic")
 
 
@@ -43,16 +48,21 @@ def default_run_dir(scenario: Scenario, base: str | Path = "runs") -> Path:
 @contextmanager
 def staging(final: Path) -> Iterator[Path]:
     """Yield a temporary sibling of ``final``; rename it to ``final`` if the block succeeds,
-    delete it if the block raises (including KeyboardInterrupt)."""
+    delete it if the block raises (including KeyboardInterrupt).
+
+    The sibling is ``.<final>.tmp-<pid>-<random>`` and its first file is a marker naming this
+    host, this process and ``final``: only folders with such a marker, made on this host by a
+    process that is gone, are ever swept as stale (`_remove_stale_temporaries`)."""
     if final.exists():
         raise InputError(f"--out: {final} already exists; choose another folder")
     final.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(final.parent)
-    temp = final.parent / f".{final.name}.tmp-{os.getpid()}"
-    shutil.rmtree(temp, ignore_errors=True)
+    temp = final.parent / f".{final.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
     temp.mkdir()
     try:
+        _write_marker(temp, final)
         yield temp
+        (temp / STAGING_MARKER).unlink()  # a finished run folder carries no marker
         _fsync_tree(temp)
         os.replace(temp, final)
         _fsync_directory(final.parent)
@@ -61,12 +71,35 @@ def staging(final: Path) -> Iterator[Path]:
         raise
 
 
+def _write_marker(temp: Path, final: Path) -> None:
+    marker = {"host": socket.gethostname(), "pid": os.getpid(), "final": final.name}
+    (temp / STAGING_MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
+
+
 def _remove_stale_temporaries(parent: Path) -> None:
-    """Temporary folders of runs whose process is gone (killed with SIGKILL, power loss)."""
+    """Staging folders of runs whose process is gone (killed with SIGKILL, power loss).
+
+    A folder counts only if its marker says it was staged on this host (pids are per host: on
+    a shared file system another machine's live run has a pid that means nothing here) by a
+    process that no longer exists; anything else that merely looks like a temporary name (a
+    user's folder, a finished run of a scenario whose name ends in '.tmp') is left alone."""
+    host = socket.gethostname()
     for temp in parent.glob(".*.tmp-*"):
-        pid = temp.name.rsplit("-", 1)[-1]
-        if temp.is_dir() and pid.isdigit() and not _alive(int(pid)):
+        marker = _read_marker(temp)
+        if marker is None or marker.get("host") != host:
+            continue
+        pid = marker.get("pid")
+        named = temp.name.startswith(f".{marker.get('final')}.tmp-{pid}-")
+        if isinstance(pid, int) and named and not _alive(pid):
             shutil.rmtree(temp, ignore_errors=True)
+
+
+def _read_marker(temp: Path) -> dict | None:
+    try:
+        marker = json.loads((temp / STAGING_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # no marker, unreadable, or not a folder at all
+        return None
+    return marker if isinstance(marker, dict) else None
 
 
 def _alive(pid: int) -> bool:
