@@ -18,7 +18,13 @@ import typer
 
 from xsim import __version__
 from xsim.commands.analyze import analyze_command
-from xsim.commands.common import ScenarioPath, console, err_console, handles_errors
+from xsim.commands.common import (
+    ScenarioPath,
+    check_output_files,
+    console,
+    err_console,
+    handles_errors,
+)
 from xsim.commands.replicate import (
     DaskLocal,
     Replications,
@@ -156,6 +162,7 @@ def schema(
     out: Annotated[Path | None, typer.Option("--out", help="Write to a file.")] = None,
 ) -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
+    check_output_files({"--out": out})
     text = json.dumps(scenario_json_schema(), indent=2)
     if out is None:
         typer.echo(text)
@@ -173,6 +180,7 @@ def init(
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented example scenario to PATH."""
+    check_output_files({"PATH": path})
     if path.exists() and not force:
         raise InputError(f"{path}: already exists (use --force to overwrite)")
     path.write_text(example_scenario_text(), encoding="utf-8")
@@ -184,6 +192,8 @@ def init(
 @with_pdf_option
 @wraps(analyze_command)
 def analyze_cmd(*args, pdf: Path | None = None, **kwargs) -> None:
+    targets = {"--json": kwargs.get("json_out"), "--csv": kwargs.get("csv_out"), "--pdf": pdf}
+    check_output_files(targets, [kwargs.get("data")])
     result = analyze_command(*args, **kwargs)
     console.print(effects_table(result))
     for i, note in enumerate(result.notes, 1):

@@ -1,4 +1,5 @@
-"""What every `xsim` command shares: consoles, the error-to-exit-code wrapper, argument types.
+"""What every `xsim` command shares: consoles, the error-to-exit-code wrapper, argument types,
+and the check every file an option writes goes through.
 
 Command modules import from here, never from `xsim.commands.app`, so `xsim.commands.app` can
 import them to register their commands.
@@ -6,7 +7,8 @@ import them to register their commands.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
 from typing import Annotated
@@ -44,3 +46,31 @@ def handles_errors(command: Callable) -> Callable:
             raise typer.Exit(130) from None
 
     return wrapper
+
+
+def check_output_files(targets: dict[str, Path | None], inputs: Iterable[Path | None] = ()) -> None:
+    """Refuse, before anything is read or written, every file an option would write over
+    something it must not: an existing target that is not a regular file (a folder, a device
+    such as /dev/full, a FIFO, a socket), an input of the command, or the target of another
+    option. ``targets`` maps option names (``"--csv"``) to paths; unset options are None.
+    Raises InputError (exit 2) with one line per refused target, naming it."""
+    problems, kept = [], {}
+    sources = [Path(p) for p in inputs if p is not None]
+    for option, path in ((o, Path(p)) for o, p in targets.items() if p is not None):
+        clash = next((o for o, other in kept.items() if _same_file(path, other)), None)
+        if path.exists() and not path.is_file():
+            problems.append(f"{option} {path}: exists and is not a regular file; choose a file")
+        elif any(_same_file(path, source) for source in sources):
+            problems.append(f"{option} {path}: is an input of this command; choose another file")
+        elif clash is not None:
+            problems.append(f"{option} {path}: {clash} writes the same file; choose another")
+        kept[option] = path
+    if problems:
+        raise InputError(problems)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (through links, relative parts or hard links)."""
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return os.path.realpath(a) == os.path.realpath(b)

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from xsim.commands.common import console, handles_errors
+from xsim.commands.common import check_output_files, console, handles_errors
 
 NoPdf = Annotated[bool, typer.Option("--no-pdf", help="Do not render report.pdf.")]
 PdfOut = Annotated[Path | None, typer.Option("--pdf", help="Also write a PDF report to this file.")]
@@ -31,8 +31,10 @@ def report(
     ] = None,
 ) -> None:
     """Re-render the PDF report of a saved run folder (no simulation)."""
-    from xsim.reports.pdf import render_run_report
+    from xsim.reports.pdf import REPORT_FILE, render_run_report
 
+    inputs = [p for p in run_dir.iterdir() if p.name != REPORT_FILE] if run_dir.is_dir() else []
+    check_output_files({"--out": out if out is not None else run_dir / REPORT_FILE}, inputs)
     start = time.perf_counter()
     path = render_run_report(run_dir, out)
     seconds = time.perf_counter() - start
