@@ -33,7 +33,13 @@ from xsim.commands.replicate import (
     progress_bars,
     replications_for_run,
 )
-from xsim.commands.report import NoPdf, analysis_pdf, run_pdf, with_pdf_option
+from xsim.commands.report import (
+    NoPdf,
+    analysis_pdf,
+    exit_if_report_failed,
+    run_pdf,
+    with_pdf_option,
+)
 from xsim.core.errors import InputError
 from xsim.pipeline.checkpoint import Checkpoint
 from xsim.pipeline.memory import check_fits
@@ -80,10 +86,12 @@ def run(
     """Simulate SCENARIO and write a run folder with tables, manifest and summary.
     With --replications R, an interrupted run keeps its finished replications; continue it
     with --resume RUN_DIR."""
+    options = {"replications": replications, "raw_ids": raw_ids, "no_pdf": no_pdf,
+               "workers": workers, "scheduler": scheduler, "dask_local": dask_local}  # fmt: skip
     if resume is not None:
         _no_options_with_resume(scenario, out, seed, replications, raw_ids)
-        checkpoint, spec, options = Checkpoint.open(resume)
-        final, replications, raw_ids = resume, options["replications"], options["raw_ids"]
+        checkpoint, spec, stored = Checkpoint.open(resume)
+        final, options = resume, _resumed_options(stored, options)
     elif scenario is None:
         raise InputError("SCENARIO: give a scenario file (or --resume RUN_DIR)")
     else:
@@ -91,17 +99,36 @@ def run(
         final, checkpoint = out if out is not None else default_run_dir(spec), None
     check_fits(spec)  # before any folder exists
     with staging(final) as folder, _kept_on_interrupt(checkpoint, final) as kept:
-        if replications > 0 and checkpoint is None:
-            checkpoint = kept.start(spec, {"replications": replications, "raw_ids": raw_ids})
+        if options["replications"] > 0 and checkpoint is None:
+            checkpoint = kept.start(spec, options)
         with progress_bars(quiet) as progress:
             result = run_scenario(spec, workdir=folder, progress=progress)
-            shown = replications_for_run(spec, folder, replications, workers, scheduler,
-                                         dask_local, progress, checkpoint)  # fmt: skip
-        write_run(result, folder, command=["xsim", *sys.argv[1:]], raw_ids=raw_ids)
-        if not no_pdf:  # inside the staging folder: a failed render leaves no run behind
-            run_pdf(folder, final)
+            shown = replications_for_run(spec, folder, *_replication_options(options),
+                                         progress, checkpoint)  # fmt: skip
+        write_run(result, folder, command=["xsim", *sys.argv[1:]], raw_ids=options["raw_ids"])
     kept.remove()  # the run folder is complete: its checkpoints are no longer needed
+    # the PDF comes after the rename: a renderer failure must not cost the finished run
+    failure = None if options["no_pdf"] else run_pdf(final)
     _print_run(result, shown, final)
+    exit_if_report_failed(failure)
+
+
+_EXECUTOR_OPTIONS = ("workers", "scheduler", "dask_local")
+
+
+def _resumed_options(stored: dict, given: dict) -> dict:
+    """The options of the interrupted run (``resume.json``). Where replications run may be
+    chosen anew (it never changes a result): executor options given now replace the stored
+    ones; ``--no-pdf`` given now adds to the stored choice."""
+    options = {**given, **{name: stored[name] for name in given if name in stored}}
+    if any(given[name] is not None for name in _EXECUTOR_OPTIONS):
+        options.update({name: given[name] for name in _EXECUTOR_OPTIONS})
+    options["no_pdf"] = bool(given["no_pdf"] or stored.get("no_pdf", False))
+    return options
+
+
+def _replication_options(options: dict) -> tuple:
+    return (options["replications"], *(options[name] for name in _EXECUTOR_OPTIONS))
 
 
 def _no_options_with_resume(scenario, out, seed, replications, raw_ids) -> None:

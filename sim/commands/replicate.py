@@ -27,7 +27,7 @@ from rich.progress import (
 from rich.table import Table
 
 from xsim.commands.common import ScenarioPath, console, handles_errors
-from xsim.commands.report import NoPdf, run_pdf
+from xsim.commands.report import NoPdf, exit_if_report_failed, run_pdf
 from xsim.core.errors import InputError
 from xsim.pipeline.executors import make_executor
 from xsim.pipeline.rundir import default_run_dir, staging, write_run
@@ -149,10 +149,11 @@ def calibrate_command(
         result.ab.rows_frame().to_csv(folder / "ab_replications.csv", index=False)
         return document
 
-    result, document = _study_folder(spec, final, quiet, no_pdf, study, write)
+    result, document, failure = _study_folder(spec, final, quiet, no_pdf, study, write)
     _print_calibration(result, document)
     _print_timing(executor, time.perf_counter() - clock)
     console.print(f"Calibration folder: [bold]{final}[/]", highlight=False)
+    exit_if_report_failed(failure)
 
 
 def _print_calibration(result, document: dict) -> None:
@@ -215,10 +216,11 @@ def power_command(
         plot_power(study, folder / "power.png")
         return document
 
-    study, document = _study_folder(spec, final, quiet, no_pdf, curve, write)
+    study, document, failure = _study_folder(spec, final, quiet, no_pdf, curve, write)
     _print_power(study, document)
     _print_timing(executor, time.perf_counter() - clock)
     console.print(f"Power folder: [bold]{final}[/]", highlight=False)
+    exit_if_report_failed(failure)
 
 
 def _print_power(study, document: dict) -> None:
@@ -274,15 +276,14 @@ def _default_out(spec: Scenario, kind: str) -> Path:
 def _study_folder(spec: Scenario, final: Path, quiet: bool, no_pdf: bool, study, write):
     """A calibration or power folder, written atomically: the scenario's own run, then
     ``study(progress)``, then ``write(result, folder) -> document`` (the JSON the report shows
-    as its own section), then the PDF. Returns (result, document)."""
+    as its own section); the PDF is rendered once the folder is complete. Returns (result,
+    document, the report's failure line or None)."""
     with staging(final) as folder:
         with progress_bars(quiet) as progress:
             _scenario_run(spec, folder, progress)
             result = study(progress)
         document = write(result, folder)
-        if not no_pdf:
-            run_pdf(folder, final)
-    return result, document
+    return result, document, None if no_pdf else run_pdf(final)
 
 
 def _scenario_run(spec: Scenario, folder: Path, progress) -> None:

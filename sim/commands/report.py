@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from xsim.commands.common import check_output_files, console, handles_errors
+from xsim.commands.common import check_output_files, console, err_console, handles_errors
 
 NoPdf = Annotated[bool, typer.Option("--no-pdf", help="Do not render report.pdf.")]
 PdfOut = Annotated[Path | None, typer.Option("--pdf", help="Also write a PDF report to this file.")]
@@ -41,11 +41,28 @@ def report(
     console.print(f"wrote [bold]{path}[/] ({_size(path)}, {seconds:.1f} s)", highlight=False)
 
 
-def run_pdf(folder: Path, final: Path) -> Path:
-    """The report of a run folder still being staged (``final`` is where it will end up)."""
+def run_pdf(final: Path) -> str | None:
+    """Render ``final/report.pdf`` into a complete run folder (the renderer writes a temporary
+    name and renames it). The run stands whatever happens here: on failure, return the one
+    line to print (what failed, and how to render the report again); else None."""
     from xsim.reports.pdf import render_run_report
 
-    return render_run_report(folder, run_label=str(final))
+    try:
+        render_run_report(final, run_label=str(final))
+    except Exception as exc:  # any renderer failure: the run folder is complete without it
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return (
+            f"the report failed ({reason}); the run folder {final} is complete; "
+            f"render the report again with: xsim report {final}"
+        )
+    return None
+
+
+def exit_if_report_failed(failure: str | None) -> None:
+    """After a command has printed its results: the report's failure line and exit code 1."""
+    if failure is not None:
+        err_console.print(f"[bold red]error:[/] {failure}", highlight=False)
+        raise typer.Exit(1)
 
 
 def analysis_pdf(result, pdf: Path, data: Path | None) -> Path:

@@ -6,7 +6,8 @@ replications are the expensive part, so each one is also saved, as soon as it fi
 holds a ``manifest.json``, so it never looks like a run. It holds:
 
 - ``scenario.yaml``: the resolved scenario (overrides and seed applied);
-- ``resume.json``: the options the run was started with (replications, ids, PDF);
+- ``resume.json``: every option the run was started with (replications, raw ids, no PDF,
+  where replications run), so the resumed run honours them;
 - ``rep-000012.json``: one finished replication's record, written to a temporary name and
   renamed, so a file is either complete or absent.
 

@@ -1,6 +1,7 @@
 """Resume: a multi-replication run interrupted part-way, then resumed, writes the same bytes as
 an uninterrupted run; checkpoints never look like a run and vanish once the run is complete."""
 
+import json
 import signal
 import subprocess
 import sys
@@ -119,3 +120,26 @@ def test_an_edited_checkpoint_scenario_is_refused(tmp_path):
     (checkpoint.folder / "scenario.yaml").write_text(yaml.safe_dump(data))
     result = CliRunner().invoke(app, ["run", "--resume", str(out)])
     assert result.exit_code == 2 and "changed" in result.output
+
+
+def test_resume_honours_no_pdf(tmp_path, scenario_file, monkeypatch):
+    """The options of the interrupted run, --no-pdf included, hold for the resumed one."""
+    import xsim.commands.app
+
+    out = tmp_path / "run"
+    write_run = xsim.commands.app.write_run
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt  # after the replications: all of them are checkpointed
+
+    monkeypatch.setattr(xsim.commands.app, "write_run", interrupted)
+    args = ["run", str(scenario_file), "--out", str(out), "--replications", "2", "--workers",
+            "1", "--no-pdf", "-q"]  # fmt: skip
+    first = CliRunner().invoke(app, args)
+    assert first.exit_code == 130 and not out.exists()
+    stored = json.loads((partial_folder(out) / "resume.json").read_text())
+    assert stored["no_pdf"] is True and stored["raw_ids"] is False
+    monkeypatch.setattr(xsim.commands.app, "write_run", write_run)
+    again = CliRunner().invoke(app, ["run", "--resume", str(out), "-q"])
+    assert again.exit_code == 0, again.output
+    assert (out / "manifest.json").is_file() and not (out / "report.pdf").exists()

@@ -62,3 +62,27 @@ def test_run_no_pdf_skips_the_report(tmp_path):
     assert result.exit_code == 0, result.output
     assert (out / "manifest.json").is_file()
     assert not (out / "report.pdf").exists()
+
+
+def test_a_failed_report_keeps_the_finished_run(tmp_path, monkeypatch):
+    import xsim.reports.pdf
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(xsim.reports.pdf, "render_run_report", broken)
+    scenario = write_scenario(
+        tmp_path,
+        **{"population.n_users": 400, "experiment.duration_days": 10, "analysis.truth": False},
+    )
+    out = tmp_path / "runs" / "run"
+    result = run_cli("run", scenario, "--out", out, "-q")
+    assert result.exit_code == 1, result.output
+    tables = ("manifest.json", "users.parquet", "events.parquet", "effects.csv", "summary.csv")
+    assert all((out / name).is_file() for name in tables)
+    assert not (out / "report.pdf").exists()
+    failed = [line for line in result.output.splitlines() if "report failed" in line]
+    assert len(failed) == 1 and "renderer crashed" in failed[0]
+    assert f"xsim report {out}" in failed[0]
+    assert [p.name for p in out.parent.iterdir()] == ["run"]  # no staging folder left
+    assert "Traceback" not in result.output
