@@ -7,7 +7,6 @@ Exit codes: 0 ok, 1 known failure, 2 bad input (one line per problem, naming the
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from contextlib import contextmanager
 from functools import wraps
@@ -25,6 +24,7 @@ from xsim.commands.common import (
     err_console,
     handles_errors,
 )
+from xsim.commands.entry import main  # noqa: F401  (the console script; kept importable here)
 from xsim.commands.replicate import (
     DaskLocal,
     Replications,
@@ -236,17 +236,6 @@ def _main(
     if version:
         typer.echo(f"xsim {__version__}")
         raise typer.Exit()
-
-
-def main() -> None:
-    # SIGTERM unwinds like Ctrl-C, so temporary run folders are removed on the way out
-    signal.signal(signal.SIGTERM, _terminated)
-    app()
-
-
-def _terminated(signum, frame) -> None:
-    err_console.print("terminated; nothing was left half-written")
-    raise SystemExit(143)
 
 
 # Command families in their own modules register themselves here, one line each.

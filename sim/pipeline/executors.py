@@ -14,7 +14,13 @@ processes would otherwise start N threads of its own and the processes would fig
 
 from __future__ import annotations
 
+import ctypes
 import os
+import select
+import signal
+import sys
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -30,6 +36,7 @@ OnResult = Callable[[Any], None]
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 _DASK_RETRIES = 3  # a task whose worker died is re-run on another; this bounds real errors
+_PR_SET_PDEATHSIG = 1  # prctl option: the signal this process gets when its parent ends
 
 
 class Executor(Protocol):
@@ -66,7 +73,11 @@ class SerialExecutor:
 class LocalPoolExecutor:
     """A pool of ``workers`` processes forked from a clean fork server that has imported xsim
     once (cheap to start, and never a fork of a process with running threads). The fork server
-    starts with one-thread BLAS variables, so every worker forked from it has them too."""
+    starts with one-thread BLAS variables, so every worker forked from it has them too.
+
+    Workers never outlive this process: each ends when it ends, even by SIGKILL
+    (`_die_with`), and an interrupted ``map`` kills its workers instead of waiting for their
+    running tasks."""
 
     def __init__(self, workers: int):
         if workers < 1:
@@ -76,18 +87,23 @@ class LocalPoolExecutor:
     def map(self, fn: TaskFn, shared, tasks: Sequence, progress: Progress | None = None,
             on_result: OnResult | None = None) -> list:  # fmt: skip
         results: list = [None] * len(tasks)
-        with single_threaded_children(), ProcessPoolExecutor(
-            max_workers=min(self.workers, max(len(tasks), 1)),
-            mp_context=_pool_context(),
-            initializer=_remember_shared,
-            initargs=(shared,),
-        ) as pool:  # fmt: skip
-            pending = {pool.submit(_call_with_shared, fn, task): i for i, task in enumerate(tasks)}
+        with single_threaded_children():  # workers start on the first submit
+            pool = ProcessPoolExecutor(
+                max_workers=min(self.workers, max(len(tasks), 1)),
+                mp_context=_pool_context(),
+                initializer=_start_worker,
+                initargs=(shared, os.getpid()),
+            )  # fmt: skip
             try:
+                pending = {pool.submit(_call_with_shared, fn, t): i for i, t in enumerate(tasks)}
                 _collect(pending, results, progress, on_result)
             except BaseException:
-                pool.shutdown(wait=False, cancel_futures=True)
+                # Ctrl-C, SIGTERM or a failed task: the running tasks' results are not wanted,
+                # so end their workers now rather than wait for them to finish
+                _kill_workers(pool)
                 raise
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
         return results
 
     def describe(self) -> str:
@@ -104,6 +120,15 @@ def _collect(pending: dict, results: list, progress: Progress | None,
             progress(done, len(pending))
 
 
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14 has it
+    if kill is not None:
+        kill()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.kill()
+
+
 def _pool_context():
     context = get_context("forkserver")
     context.set_forkserver_preload(["xsim.studies.replicate"])
@@ -113,8 +138,47 @@ def _pool_context():
 _SHARED: dict[str, Any] = {}
 
 
-def _remember_shared(shared) -> None:
+def _start_worker(shared, owner: int) -> None:
+    """Worker initializer: die with the pool's owner, then keep ``shared`` for every task."""
+    _die_with(owner)
     _SHARED["value"] = shared
+
+
+def _die_with(owner: int) -> None:
+    """End this worker as soon as process ``owner`` ends, however it ends. A worker forked by
+    the fork server is not the owner's child, and one blocked on its task queue never notices
+    the owner is gone (SIGKILL leaves it no chance to say so): it would live on, holding the
+    owner's stdout and stderr, so a pipeline reading them would never end."""
+    if sys.platform.startswith("linux"):  # the fork server's death as well, where available
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    try:
+        handle = os.pidfd_open(owner)  # readable once the owner has ended
+    except ProcessLookupError:  # it ended before this worker got here
+        os._exit(1)
+    except (AttributeError, OSError):  # no pidfd (not Linux, or an old kernel): poll instead
+        handle = None
+    threading.Thread(target=_exit_when_ended, args=(owner, handle), daemon=True).start()
+
+
+def _exit_when_ended(owner: int, handle: int | None) -> None:
+    if handle is not None:
+        select.select([handle], [], [])
+    else:
+        while process_alive(owner):
+            time.sleep(1.0)
+    os._exit(1)
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process of this id exists on this host (one of another user counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _call_with_shared(fn: TaskFn, task):

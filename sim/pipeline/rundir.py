@@ -24,6 +24,7 @@ from pathlib import Path
 from xsim import __version__
 from xsim.core.errors import InputError
 from xsim.core.rng import RandomStreams
+from xsim.pipeline.executors import process_alive
 from xsim.pipeline.privacy import pseudonymise_events, pseudonymise_users
 from xsim.pipeline.runner import RunResult
 from xsim.schema.io import scenario_hash, scenario_to_yaml
@@ -90,7 +91,7 @@ def _remove_stale_temporaries(parent: Path) -> None:
             continue
         pid = marker.get("pid")
         named = temp.name.startswith(f".{marker.get('final')}.tmp-{pid}-")
-        if isinstance(pid, int) and named and not _alive(pid):
+        if isinstance(pid, int) and named and not process_alive(pid):
             shutil.rmtree(temp, ignore_errors=True)
 
 
@@ -100,16 +101,6 @@ def _read_marker(temp: Path) -> dict | None:
     except (OSError, ValueError):  # no marker, unreadable, or not a folder at all
         return None
     return marker if isinstance(marker, dict) else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _fsync_directory(folder: Path) -> None:
