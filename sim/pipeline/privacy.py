@@ -1,14 +1,23 @@
-"""Pseudonymous user ids for everything a run exports.
+"""Pseudonymous user ids for everything a run exports (docs/privacy.md).
 
 Exported tables carry a keyed BLAKE2b hash of the internal user index instead of the index, so
-rows join across the files of one run but do not reveal positions in the simulation's arrays.
-The key (the run's salt, from the seed tree's 'privacy' stream) is never written to the run
-folder. ``--raw-ids`` keeps the internal indices, e.g. for debugging.
+rows join across the files of one run but reveal neither positions in the simulation's arrays
+nor anything that could be recomputed from the run folder. The key of a run is derived from a
+random secret kept outside every run folder (`key_file`: ``$XSIM_PSEUDONYM_KEY_FILE``, else
+``$XDG_CONFIG_HOME/xsim/pseudonym.key``, else ``~/.config/xsim/pseudonym.key``; made on first
+use, readable by its owner only) and from the run's salt (the seed tree's 'privacy' stream), so
+the same seed and the same key file give the same bytes, while the seed written into
+``manifest.json`` alone gives nothing. ``users.parquet`` rows are ordered by pseudonym: an
+order that follows from the secret and says nothing about the internal index. ``--raw-ids``
+keeps internal indices, in their order, e.g. for debugging.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import secrets
+from contextlib import suppress
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +25,61 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from xsim.core.errors import InputError
 
-def pseudonyms(ids: np.ndarray, salt: bytes) -> np.ndarray:
+KEY_FILE_VARIABLE = "XSIM_PSEUDONYM_KEY_FILE"
+_SECRET_BYTES = 32
+_PERSON = b"xsim-pseudonyms"  # separates this use of the secret from any other
+
+
+def key_file() -> Path:
+    """Where the secret lives: the environment variable, else the user's config folder."""
+    explicit = os.environ.get(KEY_FILE_VARIABLE)
+    if explicit:
+        return Path(explicit).expanduser()
+    config = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(config) / "xsim" / "pseudonym.key"
+
+
+def pseudonym_key(salt: bytes) -> bytes:
+    """The key of one run's pseudonyms: the secret (created on first use) keyed with the run's
+    salt, so runs with other seeds get unrelated pseudonyms."""
+    path = key_file()
+    if not path.exists():
+        _create_secret(path)
+    secret = _read_secret(path)
+    return hashlib.blake2b(salt, key=secret, digest_size=32, person=_PERSON).digest()
+
+
+def _create_secret(path: Path) -> None:
+    """Write a new secret, readable by its owner only, without ever replacing one that
+    another process made meanwhile (a hard link to a complete file is atomic)."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}")
+    descriptor = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_bytes(_SECRET_BYTES).hex() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        with suppress(FileExistsError):  # another run made it first: use theirs
+            os.link(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _read_secret(path: Path) -> bytes:
+    problem = f"{path}: not an xsim pseudonym key ({2 * _SECRET_BYTES} hex digits)"
+    try:
+        secret = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{problem}: {exc}; set {KEY_FILE_VARIABLE} to another file") from None
+    if len(secret) < 16:
+        raise InputError(f"{problem}; set {KEY_FILE_VARIABLE} to another file")
+    return secret[:64]  # BLAKE2b takes keys of up to 64 bytes
+
+
+def pseudonyms(ids: np.ndarray, key: bytes) -> np.ndarray:
     """16-hex-digit keyed hashes of integer ids; negative ids (arm-level events) map to ''."""
     unique, inverse = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
     names = np.array(
@@ -25,7 +87,7 @@ def pseudonyms(ids: np.ndarray, salt: bytes) -> np.ndarray:
             ""
             if i < 0
             else hashlib.blake2b(
-                int(i).to_bytes(8, "little"), key=salt, digest_size=8
+                int(i).to_bytes(8, "little"), key=key, digest_size=8
             ).hexdigest()  # fmt: skip
             for i in unique
         ],
@@ -34,11 +96,14 @@ def pseudonyms(ids: np.ndarray, salt: bytes) -> np.ndarray:
     return names[inverse]
 
 
-def pseudonymise_users(users: pd.DataFrame, salt: bytes) -> pd.DataFrame:
-    return users.assign(user_id=pseudonyms(users.user_id.to_numpy(), salt))
+def pseudonymise_users(users: pd.DataFrame, key: bytes) -> pd.DataFrame:
+    """The user table with pseudonymous ids, its rows in pseudonym order (keyed, so the order
+    reveals nothing about the internal index)."""
+    named = users.assign(user_id=pseudonyms(users.user_id.to_numpy(), key))
+    return named.sort_values("user_id", kind="stable", ignore_index=True)
 
 
-def pseudonymise_events(source: Path, target: Path, salt: bytes) -> None:
+def pseudonymise_events(source: Path, target: Path, key: bytes) -> None:
     """Rewrite an event log with pseudonymous ``user`` ids, one row group at a time."""
     reader = pq.ParquetFile(source)
     schema = reader.schema_arrow.set(
@@ -47,5 +112,5 @@ def pseudonymise_events(source: Path, target: Path, salt: bytes) -> None:
     with pq.ParquetWriter(target, schema) as writer:
         for group in range(reader.num_row_groups):
             table = reader.read_row_group(group)
-            user = pa.array(pseudonyms(table.column("user").to_numpy(), salt), pa.string())
+            user = pa.array(pseudonyms(table.column("user").to_numpy(), key), pa.string())
             writer.write_table(table.set_column(table.schema.get_field_index("user"), "user", user))

@@ -25,7 +25,7 @@ from xsim import __version__
 from xsim.core.errors import InputError
 from xsim.core.rng import RandomStreams
 from xsim.pipeline.executors import process_alive
-from xsim.pipeline.privacy import pseudonymise_events, pseudonymise_users
+from xsim.pipeline.privacy import pseudonym_key, pseudonymise_events, pseudonymise_users
 from xsim.pipeline.runner import RunResult
 from xsim.schema.io import scenario_hash, scenario_to_yaml
 from xsim.schema.scenario import Scenario
@@ -143,14 +143,14 @@ def _write_user_tables(result: RunResult, folder: Path, raw_ids: bool) -> None:
             shutil.copyfile(result.events_path, events)
         result.users.to_parquet(folder / "users.parquet", index=False)
         return
-    salt = RandomStreams(result.seed_entropy).salt()
+    key = pseudonym_key(RandomStreams(result.seed_entropy).salt())
     internal = result.events_path
     if internal.resolve() == events.resolve():  # streamed into this folder: move it aside
         internal = internal.rename(folder / ".events-internal.parquet")
-    pseudonymise_events(internal, events, salt)
+    pseudonymise_events(internal, events, key)
     if internal.parent.resolve() == folder.resolve():
         internal.unlink()
-    pseudonymise_users(result.users, salt).to_parquet(folder / "users.parquet", index=False)
+    pseudonymise_users(result.users, key).to_parquet(folder / "users.parquet", index=False)
 
 
 def build_manifest(
@@ -164,7 +164,7 @@ def build_manifest(
         "scenario_sha256": scenario_hash(result.scenario),
         "seed": result.scenario.seed,
         "seed_entropy": str(result.seed_entropy),
-        "user_ids": "internal indices" if raw_ids else "pseudonymous (keyed hash)",
+        "user_ids": "internal indices" if raw_ids else "pseudonymous (keyed hash, rows shuffled)",
         "n_users": result.scenario.population.n_users,
         "horizon_days": result.scenario.horizon_days,
         "n_events": result.n_events,

@@ -139,7 +139,26 @@ def test_resume_honours_no_pdf(tmp_path, scenario_file, monkeypatch):
     assert first.exit_code == 130 and not out.exists()
     stored = json.loads((partial_folder(out) / "resume.json").read_text())
     assert stored["no_pdf"] is True and stored["raw_ids"] is False
+    _assert_no_user_data(partial_folder(out))
     monkeypatch.setattr(xsim.commands.app, "write_run", write_run)
     again = CliRunner().invoke(app, ["run", "--resume", str(out), "-q"])
     assert again.exit_code == 0, again.output
     assert (out / "manifest.json").is_file() and not (out / "report.pdf").exists()
+
+
+def _assert_no_user_data(folder: Path) -> None:
+    """What an interrupted run leaves to resume from holds no per-user rows or ids."""
+    names = sorted(p.name for p in folder.iterdir())
+    assert names[-2:] == ["resume.json", "scenario.yaml"]
+    assert names[:-2] and all(n.startswith("rep-") and n.endswith(".json") for n in names[:-2])
+    for name in names[:-2]:
+        keys = _keys(json.loads((folder / name).read_text()))
+        assert not [k for k in keys if "user" in k], name
+
+
+def _keys(value) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
