@@ -88,15 +88,7 @@ def run(
     with --resume RUN_DIR."""
     options = {"replications": replications, "raw_ids": raw_ids, "no_pdf": no_pdf,
                "workers": workers, "scheduler": scheduler, "dask_local": dask_local}  # fmt: skip
-    if resume is not None:
-        _no_options_with_resume(scenario, out, seed, replications, raw_ids)
-        checkpoint, spec, stored = Checkpoint.open(resume)
-        final, options = resume, _resumed_options(stored, options)
-    elif scenario is None:
-        raise InputError("SCENARIO: give a scenario file (or --resume RUN_DIR)")
-    else:
-        spec = load_scenario(scenario, {"seed": seed} if seed is not None else None)
-        final, checkpoint = out if out is not None else default_run_dir(spec), None
+    spec, final, checkpoint, options = _what_to_run(scenario, out, seed, resume, options)
     check_fits(spec)  # before any folder exists
     with staging(final) as folder, _kept_on_interrupt(checkpoint, final) as kept:
         if options["replications"] > 0 and checkpoint is None:
@@ -114,6 +106,19 @@ def run(
 
 
 _EXECUTOR_OPTIONS = ("workers", "scheduler", "dask_local")
+
+
+def _what_to_run(scenario, out, seed, resume, options: dict):
+    """(scenario, run folder, checkpoint or None, options): a new run's, or those of the
+    interrupted run ``resume``."""
+    if resume is not None:
+        _no_options_with_resume(scenario, out, seed, options["replications"], options["raw_ids"])
+        checkpoint, spec, stored = Checkpoint.open(resume)
+        return spec, resume, checkpoint, _resumed_options(stored, options)
+    if scenario is None:
+        raise InputError("SCENARIO: give a scenario file (or --resume RUN_DIR)")
+    spec = load_scenario(scenario, {"seed": seed} if seed is not None else None)
+    return spec, out if out is not None else default_run_dir(spec), None, options
 
 
 def _resumed_options(stored: dict, given: dict) -> dict:
