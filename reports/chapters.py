@@ -62,12 +62,13 @@ def title_page(doc: ReportDocument, title: str, subtitle: str,
 
 
 def executive_summary(doc: ReportDocument, decision: Decision, effects: EffectsView,
-                      extra_risks: list[Risk], extra: list[str] = ()) -> list[Risk]:  # fmt: skip
+                      extra_risks: list[Risk], extra: list[str] = (),
+                      run_decision: dict | None = None) -> list[Risk]:  # fmt: skip
     """The summary page; returns every risk, most serious first."""
     doc.add_page()
     doc.heading(HEADINGS["summary"])
     sentences, risks = summary_paragraphs(
-        decision, effects.settings, effects.srm, extra_risks, extra
+        decision, effects.settings, effects.srm, extra_risks, extra, run_decision
     )
     doc.paragraph(sentences[0], 11, "B")
     for sentence in sentences[1:]:

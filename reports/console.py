@@ -19,7 +19,7 @@ from xsim.reports.tables import (
 if TYPE_CHECKING:
     from xsim.pipeline.runner import RunResult
 
-__all__ = ["arm_table", "effect_cells", "effects_table", "format_value"]
+__all__ = ["arm_table", "effect_cells", "effects_table", "format_value", "objective_table"]
 
 
 def arm_table(result: RunResult) -> Table:
@@ -46,4 +46,26 @@ def effects_table(effects) -> Table:
         table.add_column(name, justify="left" if name in LEFT_ALIGNED - {"verdict"} else "right")
     for row in rows:
         table.add_row(*effect_cells(row, columns))
+    return table
+
+
+def objective_table(objective) -> Table:
+    """Per arm: each firm's value per user in money, P, F, M with its interval, the joint
+    surplus and feasibility; the twin-world truth of M beside it when known. Fits 80 columns."""
+    table = Table(title="Joint value per arm (values per user over the valuation horizon)")
+    for name in ("arm", "platform", "insurer", "P", "F", "M [CI]", "M true", "ok"):
+        table.add_column(name, justify="left" if name == "arm" else "right")
+    for arm in objective.arms:
+        m = arm.scores["M"]
+        values = arm.components
+        table.add_row(
+            arm.arm,
+            format_value("", values["platform_value"]["arm"]),
+            format_value("", values["insurer_value"]["arm"]),
+            format_value("", arm.scores["P"].value),
+            format_value("", arm.scores["F"].value),
+            f"{format_value('', m.value)} [{format_value('', m.low)}, {format_value('', m.high)}]",
+            format_value("", arm.truth.get("M", float("nan"))),
+            "yes" if arm.feasible else "NO",
+        )
     return table

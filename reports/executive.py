@@ -12,7 +12,22 @@ from xsim.reports.tables import DASH, pct, sig
 CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no"}
 
 
-def headline(decision: Decision) -> str:
+def _run_decision_sentences(run_decision: dict | None) -> list[str]:
+    if not run_decision:
+        return []
+    label = run_decision.get("score_label") or run_decision.get("decide_on")
+    sentences = [f"Decision (on the {label}): {run_decision['statement']}"]
+    sentences += [f"Fails a constraint: {note}." for note in run_decision.get("notes") or []]
+    return sentences
+
+
+def headline(decision: Decision, secondary: bool = False) -> str:
+    if secondary:
+        best = decision.recommended or "no arm"
+        return (
+            f"On the primary metric {decision.primary} alone (significant after correction, "
+            f"guardrails holding), the best arm is {best}; the decision above weighs both firms."
+        )
     if decision.recommended is None:
         return (
             f"Recommendation: keep {decision.control}; no arm is recommended. No treatment arm "
@@ -125,11 +140,15 @@ def summary_paragraphs(
     srm: dict | None,
     extra_risks: list[Risk],
     extra_sentences: list[str] = (),
+    run_decision: dict | None = None,
 ) -> tuple[list[str], list[Risk]]:
-    """The summary's sentences and every risk, most serious first (the first is quoted)."""
+    """The summary's sentences and every risk, most serious first (the first is quoted). A run's
+    own decision (decision.json, on the scenario's objective) comes first when given; the
+    primary-metric reading then follows as evidence, not as a second recommendation."""
     risks = rank_risks([*decision.risks, *extra_risks], decision.recommended)
     sentences = [
-        headline(decision),
+        *_run_decision_sentences(run_decision),
+        headline(decision, secondary=run_decision is not None),
         primary_sentence(decision, settings),
         *(arm_sentence(v, decision.control) for v in decision.verdicts),
         guardrail_sentence(decision),

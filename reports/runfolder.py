@@ -19,8 +19,8 @@ from xsim.core.errors import InputError
 
 REQUIRED = ("manifest.json", "scenario.yaml", "users.parquet", "effects.json")
 OPTIONAL_TABLES = {"daily": "daily.parquet", "book": "book.parquet"}
-EXTRA_RESULTS = ("objective", "recommender", "risk", "calibration", "optimization", "power",
-                 "replications")  # fmt: skip
+EXTRA_RESULTS = ("objective", "decision", "recommender", "risk", "calibration", "optimization",
+                 "power", "replications")  # fmt: skip
 EVENTS = "events.parquet"
 
 

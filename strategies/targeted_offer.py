@@ -32,6 +32,8 @@ class TargetedOffer(StrategyParams):
         score = view.purchase_propensity[users] * margin
         # ties broken at random so equal scores do not always favour low user ids
         order = np.lexsort((rng.random(len(users)), -score))
-        best = order[score[order] > 0][: self.max_contacts_per_call]
+        # the cap is per roll-out: the arm gets its share of it, as in the twin world
+        cap = int(np.ceil(self.max_contacts_per_call * len(view.arm_users) / view.n_users))
+        best = order[score[order] > 0][:cap]
         channel = view.channels.index(self.channel)
         return Offers.quotes(users[best], product, channel, self.discount, self.costs_due(view))

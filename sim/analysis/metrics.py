@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from xsim.core.eventlog import KINDS, PAYERS, kind_codes, payer_codes
+from xsim.core.eventlog import KINDS, ORGANIC, PAYERS, kind_codes, payer_codes
 from xsim.core.units import DAYS_PER_YEAR, held_days
 from xsim.schema.scenario import Scenario
 from xsim.world.engine import WorldResult
@@ -34,6 +34,7 @@ class _Log:
         self.user = table.column("user").to_numpy()
         self.arm = table.column("arm").to_numpy()
         self.item = table.column("item").to_numpy()
+        self.channel = table.column("channel").to_numpy()
         self.amount = table.column("amount").to_numpy()
         self.ref = table.column("ref").to_numpy()
         self.n_users = n_users
@@ -153,7 +154,8 @@ def _fixed_cost_columns(log: _Log, arm: np.ndarray, n_arms: int) -> dict[str, np
 
 def _insurance_columns(scenario: Scenario, log: _Log) -> dict[str, np.ndarray]:
     policies = log.count("policy")
-    earned, commission = _earned_premium(scenario, log)
+    earned, commission, subsidy = _earned_premium(scenario, log)
+    sold = log.mask("policy")
     incurred = log.total("claim")
     post_claims = log.ref[log.mask("claim")]
     reported = log.total_of_claims("claim_reported", post_claims)
@@ -161,8 +163,11 @@ def _insurance_columns(scenario: Scenario, log: _Log) -> dict[str, np.ndarray]:
         "policies": policies,
         "policy_conversion": (policies > 0).astype(np.int8),
         "premium_written": log.total("policy"),
+        "policies_partnership": _per_user(log, sold & (log.channel >= 0)),
+        "policies_organic": _per_user(log, sold & (log.channel == ORGANIC)),
         "premium_earned": earned,
         "commission": commission,
+        "premium_subsidy_platform": subsidy,
         "lapses": log.count("lapse"),
         "claims": log.count("claim"),
         "claims_incurred": incurred,
@@ -174,27 +179,39 @@ def _insurance_columns(scenario: Scenario, log: _Log) -> dict[str, np.ndarray]:
     }
 
 
-def _earned_premium(scenario: Scenario, log: _Log) -> tuple[np.ndarray, np.ndarray]:
-    """Premium earned pro rata from each policy's start to its lapse or the horizon."""
+def _earned_premium(scenario: Scenario, log: _Log) -> tuple[np.ndarray, ...]:
+    """Per user: premium earned pro rata from each policy's start to its lapse or the horizon,
+    the commission on it (partnership sales only) and the platform's subsidy of it."""
     sold, lapsed = log.mask("policy", "all"), log.mask("lapse", "all")
     days = held_days(log.day[sold], log.ref[sold], log.day[lapsed], log.ref[lapsed],
                      scenario.horizon_days, scenario.experiment.warmup_days)  # fmt: skip
     earned = log.amount[sold] * days / DAYS_PER_YEAR
     rates = np.array([p.commission for p in scenario.insurer.products.values()])
-    commission = earned * rates[log.item[sold]]
+    commission = earned * rates[log.item[sold]] * (log.channel[sold] >= 0)
+    subsidised = log.mask("subsidy", "all")
+    rate = np.zeros(int(sold.sum()))
+    rate[np.searchsorted(log.ref[sold], log.ref[subsidised])] = log.amount[subsidised]
     users = log.user[sold]
     n = log.n_users
     return (
         np.bincount(users, weights=earned, minlength=n),
         np.bincount(users, weights=commission, minlength=n),
+        np.bincount(users, weights=rate * days / DAYS_PER_YEAR, minlength=n),
     )
+
+
+def _per_user(log: _Log, mask: np.ndarray) -> np.ndarray:
+    return np.bincount(log.user[mask], minlength=log.n_users).astype(np.int32)
 
 
 def _money_columns(c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Net money of each partner. ``course_revenue`` is what users paid, so a course discount
     the platform funds is revenue forgone, not a cost on top; one the insurer funds is paid
     to the platform by the insurer (its cost, the platform's income)."""
-    platform_cost = c["contact_cost_platform"] + c["reward_platform"] + c["fixed_cost_platform"]
+    platform_cost = (
+        c["contact_cost_platform"] + c["reward_platform"] + c["fixed_cost_platform"]
+        + c["premium_subsidy_platform"]
+    )  # fmt: skip
     insurer_cost = (
         c["contact_cost_insurer"] + c["discount_insurer"] + c["reward_insurer"]
         + c["fixed_cost_insurer"] + c["commission"]

@@ -1,11 +1,18 @@
-"""The partnership objective of one run: P(S), F(S) and M(S) = P·F per arm, with CIs.
+"""The partnership objective of one run: each firm's value, P(S), F(S), M(S) = P·F per arm.
 
-P (platform) and F (insurer) are weighted means of per-user metrics, each normalised against
-the control arm as ``1 + (arm mean - control mean) / scale`` so the control scores exactly 1.
-CIs come from the delta method over users: P, F and M are smooth functions of the arm's and the
-control's metric means, which are independent (different users), so
-``Var = g_T' Σ_T g_T / n_T + g_C' Σ_C g_C / n_C`` with a numerical gradient g. See
-docs/objective.md for the definitions and the choices behind them.
+Per user, `platform_value` and `insurer_value` (money over the valuation horizon,
+`xsim.analysis.value`) are columns of the user table. Per arm:
+
+    P = mean platform value / control's       F = mean insurer value / control's
+    M = P·F                                    nash = the Nash product of (P, F)
+    joint_surplus = (platform + insurer value) - control's, per user (transfer-neutral)
+    platform_gain, insurer_gain = each firm's value - control's, per user
+
+CIs come from the delta method over users: the scores are smooth functions of the arm's and the
+control's mean values, which are independent (different users), so
+``Var = g_T' Σ_T g_T / n_T + g_C' Σ_C g_C / n_C`` with a numerical gradient g. The twin-world
+truth of every score, from the same definition on the twin worlds' values, sits beside it.
+See docs/objective.md.
 """
 
 from __future__ import annotations
@@ -17,11 +24,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 from scipy import stats
 
-from xsim.core.eventlog import KINDS, kind_codes
-from xsim.core.units import DAYS_PER_YEAR, held_days
+from xsim.core.units import DAYS_PER_YEAR
 from xsim.schema.objective import ObjectiveSpec
 
 if TYPE_CHECKING:
@@ -31,8 +36,9 @@ SPEND_COLUMNS = (
     "contact_cost_platform", "contact_cost_insurer", "discount_platform", "discount_insurer",
     "reward_platform", "reward_insurer", "fixed_cost_platform", "fixed_cost_insurer",
 )  # fmt: skip
-CONSTRAINT_COLUMNS = ["premium_earned", "unsubscribed", *SPEND_COLUMNS]
-SCORES = ("P", "F", "M", "nash")
+VALUE_COLUMNS = ("platform_value", "insurer_value")
+CONSTRAINT_COLUMNS = ["premium_earned", "claims_expected", "unsubscribed", *SPEND_COLUMNS]
+SCORES = ("P", "F", "M", "nash", "joint_surplus", "platform_gain", "insurer_gain")
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,8 @@ class Estimate:
 
 @dataclass
 class ArmObjective:
-    """Scores of one arm. ``value`` is what the scenario maximises (M, or the Nash product)."""
+    """Scores of one arm. ``value`` is what the scenario decides on; ``truth`` holds each score
+    in the twin worlds (empty without them); ``components`` the mean values in money."""
 
     arm: str
     n_users: int
@@ -59,6 +66,7 @@ class ArmObjective:
     constraints: dict[str, dict]
     feasible: bool
     quantities: dict[str, float]  # every constrainable quantity, whether limited or not
+    truth: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,6 +74,8 @@ class ObjectiveResult:
     control: str
     combine: str
     claims_basis: str
+    decide_on: str
+    valuation: dict
     arms: list[ArmObjective]
     notes: list[str] = field(default_factory=list)
     baseline: dict = field(default_factory=dict)
@@ -80,12 +90,13 @@ class ObjectiveResult:
         return json.dumps(self.to_dict(), indent=2)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per arm: P, F, M, Nash with CI bounds, objective value, feasibility."""
+        """One row per arm: every score with its CI bounds and truth, value, feasibility."""
         rows = []
         for a in self.arms:
             row = {"arm": a.arm, "users": a.n_users}
             for name, est in a.scores.items():
                 row |= {name: est.value, f"{name}_low": est.low, f"{name}_high": est.high}
+                row[f"{name}_true"] = a.truth.get(name, math.nan)
             row |= {"value": a.value.value, "feasible": a.feasible}
             row |= {f"{k}": c["value"] for k, c in a.constraints.items()}
             rows.append(row)
@@ -95,124 +106,40 @@ class ObjectiveResult:
 def evaluate_objective(
     scenario: Scenario,
     users: pd.DataFrame,
-    events: pa.Table | None = None,
-    model_claim_cost: np.ndarray | None = None,
+    truth_means: dict[str, dict[str, float]] | None = None,
     book: pd.DataFrame | None = None,
 ) -> ObjectiveResult:
-    """Score every arm of a run. ``events`` (the event log) gives each policy's exposure for the
-    expected-claims basis; ``model_claim_cost`` (products x users, per year) is the insurer's
-    risk-model view used by the 'model' basis."""
+    """Score every arm of a run from the user table's value columns. ``truth_means`` (arm ->
+    column -> mean in that arm's twin world) gives each score's truth."""
     spec: ObjectiveSpec = scenario.objective
-    notes: list[str] = []
-    claims = claims_amount(scenario, users, events, model_claim_cost, notes)
-    metrics = metric_frame(users, claims)
-    arm_of = _arm_labels(users["arm"])
     control = scenario.control_arm
+    arm_of = _arm_labels(users["arm"])
+    values = users[list(VALUE_COLUMNS)].to_numpy(dtype=float)
     arms = [
-        _score_arm(spec, metrics, users, claims, arm_of, name, control)
+        _score_arm(spec, values, users, arm_of, name, control, truth_means)
         for name in scenario.arms
         if np.any(arm_of == name)
     ]
-    notes += _scale_notes(spec, arms)
+    valuation = spec.valuation.model_dump()
     return ObjectiveResult(
-        control, spec.combine, spec.claims_basis, arms, notes,
-        closed_form_baseline(scenario, users, book),
+        control, spec.combine, spec.claims_basis, spec.decide_on, valuation, arms,
+        _sign_notes(arms, control), closed_form_baseline(scenario, users, book),
     )  # fmt: skip
 
 
-# --- per-user metrics ---------------------------------------------------------------------
-def metric_frame(users: pd.DataFrame, claims: np.ndarray) -> pd.DataFrame:
-    """Every metric of `OBJECTIVE_METRICS`, one float value per user."""
-
-    def column(name: str) -> np.ndarray:
-        return users[name].to_numpy(dtype=float)
-
-    metrics = {
-        "platform_net_revenue_per_user": column("platform_net_revenue"),
-        "course_revenue_per_user": column("course_revenue"),
-        "course_conversion": column("course_conversion"),
-        "visits_per_user": column("visits"),
-        "retention": 1.0 - column("churned"),
-        "engagement": column("engagement_final"),
-        "commission_per_user": column("commission"),
-        # swap the claims actually incurred for the chosen basis
-        "risk_adjusted_margin_per_user": column("insurer_margin")
-        + column("claims_incurred")
-        - claims,
-        "insurer_margin_per_user": column("insurer_margin"),
-        "premium_earned_per_user": column("premium_earned"),
-        "policy_conversion": column("policy_conversion"),
-    }
-    return pd.DataFrame(metrics, copy=False)  # float arrays already: no second copy
-
-
-def claims_amount(scenario, users, events, model_claim_cost, notes: list[str]) -> np.ndarray:
-    """Claims per user on the objective's basis (experiment period)."""
-    basis = scenario.objective.claims_basis
-    incurred = users["claims_incurred"].to_numpy(float)
-    if basis == "incurred":
-        return incurred
-    if events is None or (basis == "model" and model_claim_cost is None):
-        notes.append(f"claims basis '{basis}' needs the event log; claims incurred used instead")
-        return incurred
-    exposure = exposure_years(scenario, events, len(users))
-    if basis == "model":
-        return (exposure * model_claim_cost).sum(axis=0)
-    products = scenario.insurer.products.values()
-    cost = np.array([p.claim_frequency_per_year * p.severity.mean for p in products])
-    return (exposure * cost[:, None]).sum(axis=0) * users["true_risk"].to_numpy(float)
-
-
-def exposure_years(scenario, events: pa.Table, n_users: int) -> np.ndarray:
-    """Years each user held each product inside the experiment period (products x users),
-    on the same pro-rata rule as earned premium."""
-    kinds = kind_codes(events)
-    wanted = np.flatnonzero((kinds == KINDS.index("policy")) | (kinds == KINDS.index("lapse")))
-    sub = events.select(["day", "user", "item", "ref"]).take(pa.array(wanted))
-    is_policy = kinds[wanted] == KINDS.index("policy")
-    day, user, item, ref = (sub.column(c).to_numpy() for c in ("day", "user", "item", "ref"))
-    days = held_days(day[is_policy], ref[is_policy], day[~is_policy], ref[~is_policy],
-                     scenario.horizon_days, scenario.experiment.warmup_days)  # fmt: skip
-    years = days / DAYS_PER_YEAR
-    n_products = len(scenario.insurer.products)
-    key = item[is_policy].astype(np.int64) * n_users + user[is_policy]
-    totals = np.bincount(key, weights=years, minlength=n_products * n_users)
-    return totals.reshape(n_products, n_users)
-
-
 # --- scores -------------------------------------------------------------------------------
-def _needed(spec: ObjectiveSpec) -> list[str]:
-    names = [*spec.platform, *spec.insurer]
-    names += [c.scale for c in [*spec.platform.values(), *spec.insurer.values()]
-              if isinstance(c.scale, str) and c.scale != "control"]  # fmt: skip
-    return list(dict.fromkeys(names))
-
-
-def scores_from_means(spec: ObjectiveSpec, mu_arm: dict, mu_control: dict) -> np.ndarray:
-    """(P, F, M, nash) from metric means of the arm and of the control."""
-    p = _side(spec.platform, mu_arm, mu_control)
-    f = _side(spec.insurer, mu_arm, mu_control)
-    return np.array([p, f, joint_value(p, f), nash_product(p, f, spec)])
+def scores_from_means(spec: ObjectiveSpec, mu_arm, mu_control) -> np.ndarray:
+    """Every score of `SCORES` from the (platform, insurer) mean values of arm and control."""
+    p = mu_arm[0] / mu_control[0] if mu_control[0] > 0 else math.nan
+    f = mu_arm[1] / mu_control[1] if mu_control[1] > 0 else math.nan
+    gains = (mu_arm[0] - mu_control[0], mu_arm[1] - mu_control[1])
+    return np.array([p, f, joint_value(p, f), nash_product(p, f, spec), gains[0] + gains[1],
+                     gains[0], gains[1]])  # fmt: skip
 
 
 def joint_value(p, f):
     """M(S) = P(S)·F(S): the one definition, used by the scores, the reports and the plots."""
     return p * f
-
-
-def _side(components, mu_arm, mu_control) -> float:
-    total = 0.0
-    for name, comp in components.items():
-        if comp.scale == "control":
-            scale = mu_control[name]
-        elif isinstance(comp.scale, str):
-            scale = mu_control[comp.scale]
-        else:
-            scale = float(comp.scale)
-        if not scale > 0:
-            return math.nan
-        total += comp.weight * (1 + (mu_arm[name] - mu_control[name]) / scale)
-    return total / sum(c.weight for c in components.values())
 
 
 def nash_product(p: float, f: float, spec: ObjectiveSpec) -> float:
@@ -230,39 +157,51 @@ def _arm_labels(arm: pd.Series) -> np.ndarray:
     return np.asarray(names, dtype=str)[codes]
 
 
-def _score_arm(spec, metrics, users, claims, arm_of, name, control) -> ArmObjective:
-    names = _needed(spec)
+def _score_arm(spec, values, users, arm_of, name, control, truth_means) -> ArmObjective:
     in_arm, in_control = arm_of == name, arm_of == control
-    x_arm, x_control = metrics.loc[in_arm, names], metrics.loc[in_control, names]
-    if name == control:  # 1 by construction (or undefined when a scale is not positive)
-        mu = dict(zip(names, x_control.to_numpy().mean(axis=0), strict=True))
-        exact = map(Estimate.exact, scores_from_means(spec, mu, mu))
-        scores = dict(zip(SCORES, exact, strict=True))
+    x_arm, x_control = values[in_arm], values[in_control]
+    if name == control:  # exact by construction (undefined when control's value is not > 0)
+        mu = x_control.mean(axis=0)
+        scores = dict(zip(SCORES, map(Estimate.exact, scores_from_means(spec, mu, mu)),
+                          strict=True))  # fmt: skip
     else:
-        scores = _delta_scores(spec, names, x_arm.to_numpy(), x_control.to_numpy())
+        scores = _delta_scores(spec, x_arm, x_control)
     components = {
-        n: {"arm": float(x_arm[n].mean()), "control": float(x_control[n].mean())} for n in names
+        column: {"arm": float(x_arm[:, k].mean()), "control": float(x_control[:, k].mean())}
+        for k, column in enumerate(VALUE_COLUMNS)
     }
-    quantities = constraint_values(users.loc[in_arm, CONSTRAINT_COLUMNS], claims[in_arm])
+    quantities = constraint_values(users.loc[in_arm, CONSTRAINT_COLUMNS])
     constraints = check_constraints(spec, quantities)
     feasible = all(c["ok"] for c in constraints.values())
-    value = scores["M" if spec.combine == "product" else "nash"]
-    return ArmObjective(
-        name, int(in_arm.sum()), scores, value, components, constraints, feasible, quantities
-    )
+    truth = _true_scores(spec, truth_means, name, control)
+    return ArmObjective(name, int(in_arm.sum()), scores, scores[decision_score(spec)],
+                        components, constraints, feasible, quantities, truth)  # fmt: skip
 
 
-def _delta_scores(spec, names, x_arm: np.ndarray, x_control: np.ndarray) -> dict:
+def decision_score(spec: ObjectiveSpec) -> str:
+    """The score an arm's ``value`` reports: ``decide_on`` when it is a score, else M (or the
+    Nash product when ``combine`` is 'nash')."""
+    if spec.decide_on in SCORES:
+        return spec.decide_on
+    return "M" if spec.combine == "product" else "nash"
+
+
+def _true_scores(spec, truth_means, name: str, control: str) -> dict[str, float]:
+    if not truth_means or name not in truth_means or control not in truth_means:
+        return {}
+    arm, base = truth_means[name], truth_means[control]
+    if not all(c in arm and c in base for c in VALUE_COLUMNS):
+        return {}
+    mu_arm = np.array([arm[c] for c in VALUE_COLUMNS])
+    mu_control = np.array([base[c] for c in VALUE_COLUMNS])
+    return dict(zip(SCORES, map(float, scores_from_means(spec, mu_arm, mu_control)), strict=True))
+
+
+def _delta_scores(spec, x_arm: np.ndarray, x_control: np.ndarray) -> dict:
     mu_a, mu_c = x_arm.mean(axis=0), x_control.mean(axis=0)
-
-    def g(a, c):
-        return scores_from_means(
-            spec, dict(zip(names, a, strict=True)), dict(zip(names, c, strict=True))
-        )
-
-    point = g(mu_a, mu_c)
-    grad_a = _gradient(lambda a: g(a, mu_c), mu_a)
-    grad_c = _gradient(lambda c: g(mu_a, c), mu_c)
+    point = scores_from_means(spec, mu_a, mu_c)
+    grad_a = _gradient(lambda a: scores_from_means(spec, a, mu_c), mu_a)
+    grad_c = _gradient(lambda c: scores_from_means(spec, mu_a, c), mu_c)
     var = _quad(grad_a, x_arm) + _quad(grad_c, x_control)
     z = stats.norm.ppf(0.5 + spec.confidence_level / 2)
     se = np.sqrt(np.maximum(var, 0.0))
@@ -273,8 +212,8 @@ def _delta_scores(spec, names, x_arm: np.ndarray, x_control: np.ndarray) -> dict
 
 
 def _gradient(func, mu: np.ndarray) -> np.ndarray:
-    """Central differences: one row per output, one column per mean."""
-    grad = np.zeros((4, len(mu)))
+    """Central differences: one row per score, one column per mean."""
+    grad = np.zeros((len(SCORES), len(mu)))
     for k in range(len(mu)):
         h = 1e-6 * max(1.0, abs(mu[k]))
         up, down = mu.copy(), mu.copy()
@@ -285,7 +224,7 @@ def _gradient(func, mu: np.ndarray) -> np.ndarray:
 
 
 def _quad(grad: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Var of the outputs from the sampling covariance of the column means of ``x``."""
+    """Var of the scores from the sampling covariance of the column means of ``x``."""
     if len(x) < 2:
         return np.full(grad.shape[0], np.nan)
     cov = np.atleast_2d(np.cov(x, rowvar=False)) / len(x)
@@ -293,12 +232,14 @@ def _quad(grad: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 
 # --- constraints --------------------------------------------------------------------------
-def constraint_values(users: pd.DataFrame, claims: np.ndarray) -> dict[str, float]:
-    """Loss ratio, spend and unsubscribe rate of ``users`` (at least `CONSTRAINT_COLUMNS`)."""
+def constraint_values(users: pd.DataFrame) -> dict[str, float]:
+    """Loss ratio (expected claims on the objective's basis / premium earned), spend and
+    unsubscribe rate of ``users`` (at least `CONSTRAINT_COLUMNS`)."""
     premium = float(users["premium_earned"].sum())
     spend = float(users[list(SPEND_COLUMNS)].to_numpy().sum())
+    claims = float(users["claims_expected"].sum())
     return {
-        "loss_ratio": float(claims.sum()) / premium if premium > 0 else math.nan,
+        "loss_ratio": claims / premium if premium > 0 else math.nan,
         "spend": spend,
         "spend_per_user": spend / max(len(users), 1),
         "unsubscribe_rate": float(users["unsubscribed"].mean()) if len(users) else math.nan,
@@ -325,13 +266,19 @@ def constraint_limits(spec: ObjectiveSpec) -> dict[str, float]:
     return {k: v for k, v in limits.items() if v is not None}
 
 
-def _scale_notes(spec: ObjectiveSpec, arms: list[ArmObjective]) -> list[str]:
-    if all(math.isfinite(a.value.value) for a in arms):
+def _sign_notes(arms: list[ArmObjective], control: str) -> list[str]:
+    base = next((a for a in arms if a.arm == control), None)
+    if base is None:
         return []
-    return [
-        "Some scores are undefined: a component's scale (the control's value) is <= 0. "
-        "Give that component a positive numeric `scale` or another metric as scale."
-    ]
+    notes = [
+        f"{label} in the control arm is not positive ({base.components[column]['control']:,.4g} "
+        f"per user), so {score} = value / control's value is undefined; decide on "
+        "joint_surplus or the firms' gains instead."
+        for column, score, label in (("platform_value", "P", "The platform's value"),
+                                     ("insurer_value", "F", "The insurer's value"))
+        if not base.components[column]["control"] > 0
+    ]  # fmt: skip
+    return notes
 
 
 # --- the seed's closed-form model ---------------------------------------------------------

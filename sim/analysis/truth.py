@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from xsim.analysis.metrics import user_table
+from xsim.analysis.value import with_values, world_costs
 from xsim.core.eventlog import EventLog
 from xsim.estimators.effects import Metric
 from xsim.world.engine import Engine, WorldInputs
@@ -80,4 +81,6 @@ def twin_world_users(inputs: WorldInputs, arm_code: int) -> pd.DataFrame:
     with tempfile.TemporaryDirectory(prefix="xsim-twin-") as folder:
         with EventLog(Path(folder) / "events.parquet") as log:
             world = Engine(inputs, everyone, log).run()
-        return user_table(inputs.scenario, population, everyone, world, log.read())
+        events = log.read()
+        users = user_table(inputs.scenario, population, everyone, world, events)
+        return with_values(inputs.scenario, users, events, world_costs(inputs))

@@ -19,9 +19,11 @@ OUTCOMES: tuple[str, ...] = (
     "contact_cost_platform", "contact_cost_insurer", "discount_platform", "discount_insurer",
     "reward_platform", "reward_insurer", "lectures_attended", "service_contacts",
     "fixed_cost_platform", "fixed_cost_insurer",
-    "policies", "policy_conversion", "premium_written", "premium_earned", "commission", "lapses",
+    "policies", "policy_conversion", "policies_partnership", "policies_organic",
+    "premium_written", "premium_earned", "commission", "premium_subsidy_platform", "lapses",
     "claims", "claims_incurred", "claims_reported", "claims_paid", "claims_ibnr_count",
     "claims_ibnr", "platform_net_revenue", "insurer_margin",
+    "platform_value", "insurer_value", "commission_value", "claims_expected",
 )  # fmt: skip
 
 USER_COLUMNS: tuple[str, ...] = USER_ATTRIBUTES + PRE_PERIOD + OUTCOMES

@@ -40,8 +40,11 @@ KINDS: tuple[str, ...] = (
     "claim_paid",
     "risk_alert",
     "pause",
+    "subsidy",
 )
 PAYERS: tuple[str, ...] = ("none", "user", "platform", "insurer")
+# Channel codes of policies not sold through a partnership channel (which have codes >= 0).
+INITIAL, ORGANIC = -1, -2
 _KIND_CODE = {k: i for i, k in enumerate(KINDS)}
 _PAYER_CODE = {p: i for i, p in enumerate(PAYERS)}
 

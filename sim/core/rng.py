@@ -53,6 +53,7 @@ BEHAVIOUR_DRAWS: tuple[str, ...] = (
     "lapse",
     "browse",
     "search",
+    "organic",
 )
 
 

@@ -125,6 +125,8 @@ def write_run(
     result.effects.to_frame().to_csv(folder / "effects.csv", index=False)
     (folder / "effects.json").write_text(result.effects.to_json(), encoding="utf-8")
     (folder / "objective.json").write_text(result.objective.to_json(), encoding="utf-8")
+    decision = json.dumps(result.decision.to_dict(), indent=2)
+    (folder / "decision.json").write_text(decision, encoding="utf-8")
     recommender = json.dumps({"retrainings": result.recommender}, indent=2, default=_json_number)
     (folder / "recommender.json").write_text(recommender, encoding="utf-8")
     risk = json.dumps(result.risk, indent=2, default=_json_number)

@@ -16,14 +16,17 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from xsim.analysis.clusters import assign_units, estimate_unit_effects
+from xsim.analysis.decision import Decision, decide
 from xsim.analysis.effects import RunEffects
 from xsim.analysis.metrics import arm_summary, daily_table, user_table
-from xsim.analysis.objective import ObjectiveResult, evaluate_objective
+from xsim.analysis.objective import VALUE_COLUMNS, ObjectiveResult, evaluate_objective
 from xsim.analysis.risk_report import risk_report
 from xsim.analysis.truth import twin_world_truth
+from xsim.analysis.value import with_values, world_costs
 from xsim.core.errors import InputError
 from xsim.core.eventlog import EventLog
 from xsim.core.rng import RandomStreams
+from xsim.estimators.effects import Mean
 from xsim.pipeline.memory import check_fits, release_freed_memory
 from xsim.schema.scenario import Scenario
 from xsim.world.engine import Engine, WorldInputs
@@ -50,6 +53,7 @@ class RunResult:
     risk: dict
     recommender: list[dict]
     objective: ObjectiveResult | None  # None when run(with_objective=False)
+    decision: Decision | None  # the recommended arm on objective.decide_on; None likewise
     events_path: Path
     seed_entropy: int
     timings_seconds: dict[str, float] = field(default_factory=dict)
@@ -97,17 +101,19 @@ def run(
     clock.lap("simulate")
     table = pq.read_table(events_path)
     users = user_table(scenario, inputs.population, arm, world, table)
+    users = with_values(scenario, users, table, world_costs(inputs))
     daily = daily_table(scenario, world, table)
     risk = risk_report(inputs, world, users) if scenario.outputs.risk_report else {}
     clock.lap("metrics")
-    recommender, costs = world.recommender, inputs.expected_claim_cost
+    recommender = world.recommender
     del world  # from here on, free what is done with: a large run's memory peaks below
     truth = _truth(scenario, inputs, progress, clock)
     del inputs
     release_freed_memory(scenario.population.n_users)
-    objective = None
+    objective = decision = None
     if with_objective:
-        objective = evaluate_objective(scenario, users, table, costs, book)
+        objective = evaluate_objective(scenario, users, truth.means if truth else None, book)
+        decision = decide(objective, scenario.objective.decide_on)
         clock.lap("objective")
     del table
     release_freed_memory(scenario.population.n_users)
@@ -116,7 +122,8 @@ def run(
     return RunResult(
         scenario=scenario, users=users, daily=daily, book=book,
         summary_table=arm_summary(users, list(scenario.arms)), effects=effects, risk=risk,
-        recommender=recommender, objective=objective, events_path=events_path,
+        recommender=recommender, objective=objective, decision=decision,
+        events_path=events_path,
         seed_entropy=streams.entropy, timings_seconds=clock.laps, n_events=n_events,
         _workdir=temp,
     )  # fmt: skip
@@ -151,7 +158,9 @@ def _truth(scenario: Scenario, inputs: WorldInputs, progress, clock: _Laps):
     if not analysis.truth or inputs.population.n_users > analysis.truth_max_users:
         return None
     worlds = _tracker(progress, "truth", len(scenario.arms))
-    metrics = [*analysis.metrics, *(g.metric for g in analysis.guardrails)]
+    # each firm's value always gets its truth: the objective's scores are built from them
+    values = [Mean(column) for column in VALUE_COLUMNS]
+    metrics = [*analysis.metrics, *(g.metric for g in analysis.guardrails), *values]
     truth = twin_world_truth(inputs, metrics, worlds)
     clock.lap("truth")
     return truth

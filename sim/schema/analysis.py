@@ -89,6 +89,8 @@ class AnalysisSpec(Strict):
             "premium_earned",
             "platform_net_revenue",
             "insurer_margin",
+            "platform_value",
+            "insurer_value",
         ],  # fmt: skip
         min_length=1,
         validate_default=True,
@@ -98,6 +100,7 @@ class AnalysisSpec(Strict):
             "course_conversion": ["purchases_pre", "visits_pre"],
             "course_revenue": ["course_revenue_pre", "visits_pre"],
             "platform_net_revenue": ["course_revenue_pre", "visits_pre"],
+            "platform_value": ["course_revenue_pre", "visits_pre"],
         }
     )
     guardrails: list[GuardrailSpec] = Field(

@@ -16,25 +16,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from xsim.core.columns import OUTCOMES
+
 if TYPE_CHECKING:  # the scenario imports this module, never the other way round at run time
     from xsim.schema.scenario import Scenario
-
-# Per-user metrics P and F may be built from (the arm mean is used). `xsim.analysis.objective`
-# implements exactly these names (a test holds it to that).
-OBJECTIVE_METRICS: dict[str, str] = {
-    "platform_net_revenue_per_user": "platform net revenue: courses + commission - platform costs",
-    "course_revenue_per_user": "course revenue",
-    "course_conversion": "share of users buying a course",
-    "visits_per_user": "visits",
-    "retention": "share of users still active at the horizon (1 - churned)",
-    "engagement": "final engagement (stickiness)",
-    "commission_per_user": "commission the platform earned on premium",
-    "risk_adjusted_margin_per_user": "premium earned - claims (on claims_basis) - commission "
-    "- insurer costs",
-    "insurer_margin_per_user": "premium earned - claims incurred - commission - insurer costs",
-    "premium_earned_per_user": "premium earned",
-    "policy_conversion": "share of users buying a policy",
-}
 
 # The search methods of `xsim optimize`, by their one name each (no aliases); the functions are
 # `xsim.studies.optimizers.METHOD_FUNCTIONS` (a test holds the two to the same names).
@@ -43,35 +28,6 @@ METHODS: tuple[str, ...] = ("spsa", "nelder_mead", "differential_evolution", "gr
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Component(_Strict):
-    """One metric inside P or F. Normalised as ``1 + (arm - control) / scale``: ``scale``
-    'control' is the control's own value (a plain ratio arm/control), another metric name uses
-    the control's value of that metric, a number is a fixed amount per user."""
-
-    weight: float = Field(1.0, gt=0.0)
-    scale: str | float = "control"
-
-    @field_validator("scale")
-    @classmethod
-    def _positive(cls, value):
-        if isinstance(value, float | int) and value <= 0:
-            raise ValueError("a numeric scale must be > 0")
-        return value
-
-
-def _platform_default() -> dict[str, Component]:
-    return {
-        "platform_net_revenue_per_user": Component(weight=0.7),
-        "retention": Component(weight=0.3),
-    }
-
-
-def _insurer_default() -> dict[str, Component]:
-    # the control arm usually sells no policies (margin 0), so a ratio is undefined: measure the
-    # insurer's gain in units of the platform's control revenue per user instead (docs)
-    return {"risk_adjusted_margin_per_user": Component(scale="platform_net_revenue_per_user")}
 
 
 class Constraints(_Strict):
@@ -91,15 +47,31 @@ class Disagreement(_Strict):
     insurer: float = 1.0
 
 
+class Valuation(_Strict):
+    """How far ahead a policy written now is valued, and at what annual discount rate."""
+
+    years: float = Field(1.0, gt=0.0, le=10.0, description="valuation horizon in years")
+    discount_rate: float = Field(0.05, ge=0.0, le=1.0, description="per year")
+
+
+# What `decide_on` may name besides a user-table metric (`xsim.analysis.objective.SCORES`).
+DECISION_SCORES: tuple[str, ...] = ("M", "joint_surplus", "nash", "P", "F")
+
+
 class ObjectiveSpec(_Strict):
-    platform: dict[str, Component] = Field(default_factory=_platform_default, min_length=1)
-    insurer: dict[str, Component] = Field(default_factory=_insurer_default, min_length=1)
+    """How a run is scored and decided. Each firm's value per user is money over the
+    valuation horizon (docs/objective.md); P and F are the values over control's, M = P·F."""
+
     combine: Literal["product", "nash"] = "product"
-    claims_basis: Literal["expected", "model", "incurred"] = Field(
-        "expected",
-        description="expected: exposure x true expected claim cost; model: exposure x the "
-        "insurer's risk-model cost; incurred: simulated claims incl. IBNR",
+    decide_on: str = Field(
+        "M", description="M, joint_surplus, nash, P, F, or a user-table metric (higher wins)"
     )
+    claims_basis: Literal["model", "expected"] = Field(
+        "model",
+        description="model: the insurer's risk-model cost (what it can know); expected: the "
+        "true latent risk (known only in simulation)",
+    )
+    valuation: Valuation = Valuation()
     disagreement: Disagreement = Disagreement()
     constraints: Constraints = Constraints()
     confidence_level: float = Field(0.95, gt=0.5, lt=1.0)
@@ -150,19 +122,11 @@ def objective_problems(s: Scenario) -> list[str]:
 
 
 def _objective_problems(o: ObjectiveSpec) -> list[str]:
-    problems = []
-    known = ", ".join(OBJECTIVE_METRICS)
-    for side in ("platform", "insurer"):
-        for name, comp in getattr(o, side).items():
-            if name not in OBJECTIVE_METRICS:
-                problems.append(f"objective.{side}.{name}: unknown metric (known: {known})")
-            bad_scale = isinstance(comp.scale, str) and comp.scale != "control"
-            if bad_scale and comp.scale not in OBJECTIVE_METRICS:
-                problems.append(
-                    f"objective.{side}.{name}.scale: {comp.scale!r} is neither 'control', "
-                    "a metric name nor a positive number"
-                )
-    return problems
+    if o.decide_on in DECISION_SCORES or o.decide_on in OUTCOMES:
+        return []
+    known = ", ".join(DECISION_SCORES)
+    return [f"objective.decide_on: unknown score or metric {o.decide_on!r} (scores: {known}; "
+            "or a user-table metric)"]  # fmt: skip
 
 
 def optimize_problems(s: Scenario, o: OptimizeSpec, method: str | None = None) -> list[str]:

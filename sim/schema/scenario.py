@@ -143,7 +143,17 @@ class Product(Strict):
     settlement_delay_days: LogNormal = LogNormal(median=20, sigma=0.7)
     lapse_probability_per_month: Probability = 0.02
     initial_holders_share: Probability = Field(
-        0.0, description="share of platform users holding the product at t=0"
+        0.05, description="share of platform users holding the product at t=0 (the existing book)"
+    )
+    organic_take_up_per_year: Probability = Field(
+        0.02,
+        description="yearly chance that an average uninsured user buys without the "
+        "partnership (organic sales; 0 turns them off)",
+    )
+    term_months: int = Field(12, ge=1, le=120, description="policy term; renewal at its end")
+    renewal_probability: Probability = Field(0.85, description="chance a policy renews at term")
+    acquisition_cost_per_policy: float = Field(
+        0.0, ge=0.0, le=1e6, description="insurer's cost of writing a policy (underwriting, issue)"
     )
 
 
@@ -157,6 +167,9 @@ class PurchaseModel(Strict):
     discount: float = Field(1.5, ge=0.0, description="per unit of -log(1 - discount)")
     affordability: float = Field(0.3, ge=0.0, description="per reference share of income")
     reference_premium_share_of_income: float = Field(0.01, gt=0.0)
+    age_per_decade: float = Field(
+        0.2, description="organic take-up: log-odds per decade of age above the mean"
+    )
 
 
 class HistoricalBook(Strict):

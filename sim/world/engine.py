@@ -75,8 +75,13 @@ class _ArmLevers:
     log: EventLog
     day: int
     payer: str
+    share: float  # the arm's share of the users: 1 in a twin world
 
     def spend(self, kind: str, amount: float) -> None:
+        """Book a roll-out amount (a launch fee, a lecture) at the arm's share of the users:
+        what the strategy costs per user when launched to everyone, in the experiment and in
+        the twin worlds alike (DESIGN §3a, the roll-out estimand)."""
+        amount *= self.share
         self.log.append(kind, self.day, -1, self.arm, amount=amount, payer=self.payer)
         self.settings.spent[self.arm] += amount
 
@@ -94,6 +99,11 @@ class Engine:
         self.initial_holders = inputs.initial_holders
         streams = inputs.streams
         self.state = WorldState.initial(scenario, population, catalogue)
+        # roll-out estimand: absolute amounts (budgets, fixed costs) scale with the arm's share
+        self.share = np.bincount(arm, minlength=len(scenario.arms)) / max(len(arm), 1)
+        for code, spec in enumerate(scenario.arms.values()):
+            if spec.strategy.budget is not None:
+                self.state.arms.budget[code] = spec.strategy.budget * self.share[code]
         self.platform = Platform(scenario, population, catalogue, arm, streams, log)
         self.insurer = Insurer(scenario, population, arm, streams, log)
         # the engine's own copy: refits change it, twin worlds must not see that
@@ -178,6 +188,7 @@ class Engine:
         yield self.env.timeout(_DAYS_PER_MONTH + INSURER)
         while True:
             self.insurer.lapse(self.state, int(self.env.now))
+            self.insurer.organic_sales(self.state, int(self.env.now))
             yield self.env.timeout(_DAYS_PER_MONTH)
 
     def _risk_monitor(self):
@@ -249,21 +260,19 @@ class Engine:
         remaining budget affords."""
         self.state.arms.payer[arm] = strategy.payer
         levers = _ArmLevers(arm, self.state.arms, self.state.slot_reserved, read_only(self.arm),
-                            self.log, day, strategy.payer)  # fmt: skip
+                            self.log, day, strategy.payer, self.share[arm])  # fmt: skip
         for effect in offers.effects:
             effect.apply(levers)
         if len(offers):
             self.insurer.deliver(self.state, day, arm, self._affordable(arm, strategy, offers))
 
     def _budget_left(self, arm: int, strategy) -> float:
-        if strategy.budget is None:
-            return float("inf")
-        return strategy.budget - self.state.arms.spent[arm]
+        return self.state.arms.left(arm)
 
     def _affordable(self, arm: int, strategy, offers: Offers) -> Offers:
         """Keep the strategy's first contacts up to its remaining budget (order = priority)."""
         cost = np.array([c.cost_per_send for c in self.scenario.channels.values()])[offers.channel]
-        within = np.cumsum(cost) <= self._budget_left(arm, strategy)
+        within = self.state.arms.affordable(arm, cost)
         if within.all():
             return offers
         return replace(offers, users=offers.users[within], product=offers.product[within],

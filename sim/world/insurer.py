@@ -12,7 +12,7 @@ import numpy as np
 from scipy import stats
 from scipy.special import expit, logit
 
-from xsim.core.eventlog import EventLog
+from xsim.core.eventlog import INITIAL, ORGANIC, EventLog
 from xsim.core.protocols import MESSAGES, Offers
 from xsim.core.rng import RandomStreams
 from xsim.core.units import DAYS_PER_YEAR
@@ -124,8 +124,10 @@ class Insurer:
         p_take = self.take_up_probability(state, clicked, batch.product, price)
         u = self.streams.uniforms("take_up", day, self.pop.n_users, sub)[clicked]
         take = u < p_take
+        # a platform payer covers the discount (of the loaded price): the insurer gets it whole
+        covered = price[take] * discount / (1 - discount) if batch.payer == "platform" else 0.0
         self._write_policies(state, day, clicked[take], arm, batch.product, batch.channel,
-                             price[take])  # fmt: skip
+                             price[take], covered)  # fmt: skip
 
     def _underwrite(self, day, arm, batch: Contact, users, discount: float):
         """Decline or load quotes whose predicted cost exceeds the allowed loss ratio; returns
@@ -146,7 +148,7 @@ class Insurer:
         for product, users in enumerate(holders):
             arms = self.arm[users]
             for arm in np.unique(arms):
-                self._write_policies(state, 0, users[arms == arm], int(arm), product, -1, 1.0)
+                self._write_policies(state, 0, users[arms == arm], int(arm), product, INITIAL, 1.0)
 
     def _reachable(self, state, users, arm, channel, product) -> np.ndarray:
         """Users the channel may contact: in the arm, active, opted in, consenting when the
@@ -195,16 +197,51 @@ class Insurer:
         )
         return expit(score)
 
-    def _write_policies(self, state, day, buyers, arm, product, channel, price) -> None:
-        """Policies at ``price`` × list premium; channel -1 marks those held at t=0."""
+    def _write_policies(self, state, day, buyers, arm, product, channel, price,
+                        subsidy=0.0) -> None:  # fmt: skip
+        """Policies at ``price`` × list premium; channel `INITIAL` marks those held at t=0 and
+        `ORGANIC` those bought without the partnership. ``subsidy`` (a share of the premium)
+        is what a platform payer covers of it: the insurer gets the premium before it."""
         if len(buyers) == 0:
             return
         ids = self.n_policies + np.arange(len(buyers))
         self.n_policies += len(buyers)
         state.holder[product, buyers] = ids
-        premium = self.products[product].premium_per_year * np.asarray(price, dtype=float)
-        self.policies.add(buyers, product, arm, day, premium, initial=channel < 0)
+        price = np.asarray(price, dtype=float)
+        premium = self.products[product].premium_per_year * (price + subsidy)
+        self.policies.add(buyers, product, arm, day, premium, initial=channel == INITIAL)
         self.log.append("policy", day, buyers, arm, product, channel, premium, "user", ids)
+        if np.any(np.asarray(subsidy) > 0):  # per year, paid by the platform while it runs
+            amount = self.products[product].premium_per_year * np.broadcast_to(subsidy, price.shape)
+            self.log.append("subsidy", day, buyers, arm, product, channel, amount, "platform", ids)
+
+    def organic_sales(self, state: WorldState, day: int) -> None:
+        """Policies bought without the partnership this month: a hazard driven by need,
+        awareness, age and income (`organic_take_up_per_year` for an average user)."""
+        for product, spec in enumerate(self.products):
+            if spec.organic_take_up_per_year == 0:
+                continue
+            users = np.flatnonzero(state.holder[product] < 0)
+            monthly = -np.expm1(np.log1p(-spec.organic_take_up_per_year) / 12)
+            score = self._organic_score(state, users, product)
+            u = self.streams.uniforms("organic", day, self.pop.n_users, product)[users]
+            buyers = users[u < np.minimum(monthly * np.exp(score), 1.0)]
+            arms = self.arm[buyers]
+            for arm in np.unique(arms):
+                self._write_policies(state, day, buyers[arms == arm], int(arm), product,
+                                     ORGANIC, 1.0)  # fmt: skip
+
+    def _organic_score(self, state, users, product: int) -> np.ndarray:
+        """Log hazard ratio of organic purchase against an average user (population means of
+        the traits, fixed before any treatment)."""
+        m, pop = self.scenario.insurer.purchase_model, self.pop
+        share = self.products[product].premium_per_year / (12 * pop.income_per_month)
+        return (
+            m.need * (pop.insurance_need[users] - pop.insurance_need.mean())
+            + m.awareness * (state.awareness[users] - pop.insurance_awareness.mean())
+            + m.age_per_decade * (pop.age_years[users] - pop.age_years.mean()) / 10
+            - m.affordability * (share[users] - share.mean()) / m.reference_premium_share_of_income
+        )
 
     # --- claims and lapses ----------------------------------------------------------------
     def occur_claims(self, state: WorldState, day: int) -> list[tuple[float, ClaimBatch]]:

@@ -166,7 +166,8 @@ class Platform:
             return
         arms = self.arm[buyers]
         list_price = self.cat.price[items]
-        cut = state.arms.course_discount[arms, items]
+        cut = _within_budget(state, arms, list_price * state.arms.course_discount[arms, items],
+                             state.arms.course_discount[arms, items])  # fmt: skip
         paid = list_price * (1 - cut)
         self.log.append("purchase", day, buyers, arms, items, amount=paid, payer="user")
         self.observed.add_purchases(buyers, items, paid)
@@ -207,6 +208,7 @@ class Platform:
         for arm in np.unique(arms[reward > 0]):
             sel = arms == arm
             amount = state.arms.share_reward[arm]
+            sel[sel] = state.arms.affordable(arm, np.full(int(sel.sum()), amount))
             self.log.append(
                 "reward", day, sharers[sel], arm, amount=amount, payer=state.arms.payer[arm]
             )
@@ -224,3 +226,13 @@ class Platform:
         churned = np.flatnonzero(state.active & (u < hazard))
         state.active[churned] = False
         self.log.append("churn", day, churned, self.arm[churned])
+
+
+def _within_budget(state, arms: np.ndarray, cost: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """The price cuts each arm's remaining budget still pays for (in purchase order); buyers
+    past it pay the list price: a budget is a hard limit, also for discounts."""
+    cut = cut.copy()
+    for arm in np.unique(arms[cut > 0]):
+        sel = np.flatnonzero((arms == arm) & (cut > 0))
+        cut[sel[~state.arms.affordable(int(arm), cost[sel])]] = 0.0
+    return cut

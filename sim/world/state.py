@@ -47,6 +47,7 @@ class ArmSettings:
     payer: list[str]
     spent: np.ndarray
     paused: np.ndarray
+    budget: np.ndarray  # what each arm may spend in all (inf without a budget)
 
     @classmethod
     def initial(cls, n_arms: int, catalogue: CourseCatalogue) -> ArmSettings:
@@ -60,7 +61,16 @@ class ArmSettings:
             payer=["insurer"] * n_arms,
             spent=np.zeros(n_arms),
             paused=np.zeros(n_arms, bool),
+            budget=np.full(n_arms, np.inf),
         )
+
+    def left(self, arm: int) -> float:
+        """What the arm may still spend: budgets are hard limits for every kind of spend."""
+        return float(self.budget[arm] - self.spent[arm])
+
+    def affordable(self, arm: int, costs: np.ndarray) -> np.ndarray:
+        """Mask of the leading ``costs`` the arm's remaining budget pays for (order = priority)."""
+        return np.cumsum(costs) <= self.left(arm)
 
     def reset(self, arm: int, catalogue: CourseCatalogue) -> None:
         """Back to business as usual when a strategy ends or runs out of budget."""

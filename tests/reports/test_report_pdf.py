@@ -85,11 +85,11 @@ def test_executive_summary_numbers_equal_effects_csv(small_run):
         assert f"adjustedp={sig(row.p_adjusted)}" in text
         if row.prob_beat_control is not None:
             assert f"chancetobeatcontrol{pct(row.prob_beat_control, False)}" in text
-    recommended = _expected_recommendation(effects, primary)
-    if recommended is None:
-        assert "Recommendation:keepcontrol;noarmisrecommended" in text
-    else:
-        assert f"Recommendation:rollout{recommended}." in text
+    # the run's decision (on M) comes first; the primary metric's reading follows as evidence
+    assert text.startswith("ExecutivesummaryDecision(onthejointvalueM=P·F):")
+    recommended = _expected_recommendation(effects, primary) or "noarm"
+    assert f"Ontheprimarymetric{primary}alone" in text
+    assert f"thebestarmis{recommended};" in text
     assert "Biggestrisk:" in text
 
 

@@ -6,6 +6,7 @@ import pytest
 
 import xsim
 from tests.sim.builders import build
+from xsim.core.eventlog import INITIAL, ORGANIC
 
 WARMUP = 14
 
@@ -53,14 +54,23 @@ def test_bundle_quotes_follow_same_day_finance_purchases(trace):
     assert all((u, d) in bought for u, d in zip(contacts.user, contacts.day, strict=True))
 
 
-def test_every_policy_follows_a_quote(trace):
+def test_every_partnership_policy_follows_a_quote(trace):
+    """Policies sold through a channel follow a quote that day; the others are the existing
+    book (day 0) or organic sales (no quote, monthly)."""
     _, _, events = trace
     quotes = set(
         zip(events.user[events.kind == "quote"], events.day[events.kind == "quote"], strict=True)
     )
     policies = events[events.kind == "policy"]
-    assert len(policies) > 0
-    assert all((u, d) in quotes for u, d in zip(policies.user, policies.day, strict=True))
+    sold = policies[policies.channel >= 0]
+    assert len(sold) > 0
+    assert all((u, d) in quotes for u, d in zip(sold.user, sold.day, strict=True))
+    assert set(policies.channel[policies.channel < 0]) <= {INITIAL, ORGANIC}
+    assert (policies.day[policies.channel == INITIAL] == 0).all()
+    organic = policies[policies.channel == ORGANIC]
+    assert len(organic) > 0 and not any(
+        (u, d) in quotes for u, d in zip(organic.user, organic.day, strict=True)
+    )
 
 
 def test_consent_and_weekly_cap_are_enforced(trace):

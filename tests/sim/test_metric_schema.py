@@ -57,7 +57,7 @@ def test_the_defaults_are_written_as_plain_names():
     assert dumped["primary"] == "policy_conversion"
     assert dumped["metrics"] == [
         "course_conversion", "course_revenue", "policy_conversion", "premium_earned",
-        "platform_net_revenue", "insurer_margin",
+        "platform_net_revenue", "insurer_margin", "platform_value", "insurer_value",
     ]  # fmt: skip
     assert dumped["guardrails"] == [{"metric": "churned", "margin": 0.05, "relative": True}]
 

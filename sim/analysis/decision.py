@@ -1,0 +1,127 @@
+"""The decision: which arm to roll out, on the objective the scenario decides on.
+
+`decide` reads the scored objective (never recomputes it) and applies one rule: the recommended
+arm is the feasible arm whose objective interval lies entirely above control's, with the best
+point estimate among those; otherwise no arm is distinguishable from control, and the decision
+says what it would take (how many times the users for the best arm's interval to clear it).
+The console, decision.json and the PDF's first page all print `Decision.statement`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+# Score -> the control's value on it: ratios are 1 at control, gains 0.
+BASELINES = {"M": 1.0, "P": 1.0, "F": 1.0, "nash": 0.0, "joint_surplus": 0.0}
+LABELS = {
+    "M": "joint value M = P·F",
+    "P": "platform value P",
+    "F": "insurer value F",
+    "nash": "Nash product",
+    "joint_surplus": "joint surplus per user",
+}
+CONSTRAINT_LABELS = {
+    "loss_ratio": "loss ratio",
+    "spend": "spend",
+    "spend_per_user": "spend per user",
+    "unsubscribe_rate": "unsubscribe rate",
+}
+
+
+@dataclass(frozen=True)
+class ArmVerdict:
+    """One arm on the decision score: estimate, interval, truth, and why it is (not) chosen."""
+
+    arm: str
+    value: float
+    low: float
+    high: float
+    truth: float | None
+    feasible: bool
+    failed: list[str]
+    clears_control: bool
+
+
+@dataclass(frozen=True)
+class Decision:
+    decide_on: str
+    control: str
+    recommended: str | None
+    statement: str
+    arms: list[ArmVerdict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["score_label"] = LABELS.get(self.decide_on, self.decide_on)
+        return _strict(data)
+
+
+def decide(objective, decide_on: str, truth: dict | None = None) -> Decision:
+    """The decision on ``decide_on`` (a score of the objective) from an `ObjectiveResult`;
+    ``truth`` maps arm -> true score (twin worlds), shown beside each estimate."""
+    base = BASELINES.get(decide_on, 0.0)
+    verdicts = [
+        _verdict(arm, decide_on, base, (truth or {}).get(arm.arm))
+        for arm in objective.arms
+        if arm.arm != objective.control
+    ]
+    winners = [v for v in verdicts if v.feasible and v.clears_control]
+    best = max(winners, key=lambda v: v.value) if winners else None
+    label = LABELS.get(decide_on, decide_on)
+    if best is not None:
+        statement = (
+            f"Roll out {best.arm}: its {label} is {_num(best.value)} "
+            f"[{_num(best.low)}, {_num(best.high)}], above control's {_num(base)}."
+        )
+    else:
+        statement = f"No arm is distinguishable from control on the {label}." + _what_it_takes(
+            verdicts, base
+        )
+    notes = [line for v in verdicts for line in v.failed]
+    return Decision(decide_on, objective.control, best and best.arm, statement, verdicts, notes)
+
+
+def _verdict(arm, decide_on: str, base: float, truth: float | None) -> ArmVerdict:
+    est = arm.scores.get(decide_on)
+    value, low, high = (est.value, est.low, est.high) if est else (math.nan,) * 3
+    failed = [_constraint_line(arm.arm, name, c) for name, c in arm.constraints.items()
+              if not c["ok"]]  # fmt: skip
+    return ArmVerdict(arm.arm, value, low, high, truth, arm.feasible, failed, bool(low > base))
+
+
+def _constraint_line(arm: str, name: str, check: dict) -> str:
+    label = CONSTRAINT_LABELS.get(name, name)
+    return f"{arm}: {label} {_num(check['value'])} > {_num(check['limit'])}"
+
+
+def _what_it_takes(verdicts: list[ArmVerdict], base: float) -> str:
+    """How many times the users the most promising feasible arm needs for its interval to clear
+    control's value, if its estimate held (the half-width shrinks with sqrt(users))."""
+    hopeful = [v for v in verdicts if v.feasible and math.isfinite(v.value) and v.value > base]
+    if not hopeful:
+        return " No feasible arm's estimate is above control's."
+    best = max(hopeful, key=lambda v: v.value)
+    half = (best.high - best.low) / 2
+    factor = (half / (best.value - base)) ** 2
+    return (
+        f" The most promising, {best.arm} ({_num(best.value)} [{_num(best.low)}, "
+        f"{_num(best.high)}]), would need about {factor:.1f}x the users to clear it."
+    )
+
+
+def _num(value: float) -> str:
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value:,.4g}"
+
+
+def _strict(value):
+    if isinstance(value, dict):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strict(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
