@@ -3,21 +3,24 @@ acquired cohorts' actual/expected against the book's (written to ``risk.json``).
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from xsim.analysis.value import Policies, costs_of
+from xsim.core.units import DAYS_PER_YEAR
 from xsim.world.engine import WorldInputs, WorldResult
 from xsim.world.risk import book_costs, cohort_status
 
 
-def risk_report(inputs: WorldInputs, world: WorldResult, users: pd.DataFrame) -> dict:
+def risk_report(inputs: WorldInputs, world: WorldResult, users: pd.DataFrame,
+                events: pa.Table) -> dict:  # fmt: skip
     scenario = inputs.scenario
     final = cohort_status(scenario, world.policies, inputs.expected_claim_cost,
                           float(scenario.horizon_days))  # fmt: skip
     return {
         **_model_fit(inputs),
         "cohorts": final.to_dict("records"),
-        "cohort_incurred": _incurred_ae(inputs, users),
+        "cohort_incurred": _incurred_ae(inputs, users, events),
         "monitor": world.monitor,
         "guardrail_loss_ratio": scenario.insurer.risk.monitor.guardrail_loss_ratio,
         "alerts": [row for row in world.monitor if row["alert"]],
@@ -29,18 +32,29 @@ def risk_report(inputs: WorldInputs, world: WorldResult, users: pd.DataFrame) ->
     }
 
 
-def _incurred_ae(inputs: WorldInputs, users: pd.DataFrame) -> list[dict]:
+def _incurred_ae(inputs: WorldInputs, users: pd.DataFrame, events: pa.Table) -> list[dict]:
     """Per arm, claims incurred (the simulation's truth, IBNR included) against the model's
-    expectation on the same exposure — what the monitor estimates from reported claims."""
+    expectation on the same exposure — the policies each arm's users held in the experiment,
+    each at its own product's and holder's expected cost."""
+    scenario = inputs.scenario
+    policies = Policies.from_events(events, scenario.horizon_days,
+                                    scenario.experiment.warmup_days)  # fmt: skip
+    cost = costs_of(policies, inputs.expected_claim_cost)
+    held = policies.held_days > 0
+    user_arm = users["arm"].to_numpy()  # rows are users in internal order, as in the log
+    policy_arm = user_arm[policies.user]
     rows = []
-    costs = inputs.expected_claim_cost
-    columns = ["arm", "user_id", "premium_earned", "claims_incurred"]
-    for arm, group in users[columns].groupby("arm", sort=False):  # not whole-table groups
-        premium = group.premium_earned.sum()
-        expected = float(np.mean(costs[:, group.user_id.to_numpy()]))
-        rows.append({"arm": arm, "premium_earned": float(premium),
-                     "claims_incurred": float(group.claims_incurred.sum()),
-                     "expected_cost_per_year_mean": expected})  # fmt: skip
+    for arm in scenario.arms:
+        mine = user_arm == arm
+        if not mine.any():
+            continue
+        own = held & (policy_arm == arm)
+        expected = float((cost[own] * policies.held_days[own] / DAYS_PER_YEAR).sum())
+        rows.append({"arm": str(arm), "premium_earned": float(users.premium_earned[mine].sum()),
+                     "claims_incurred": float(users.claims_incurred[mine].sum()),
+                     "policies_held": int(own.sum()), "claims_expected": expected,
+                     "expected_cost_per_year_mean": float(cost[own].mean()) if own.any()
+                     else None})  # fmt: skip
     return rows
 
 

@@ -103,7 +103,7 @@ def run(
     users = user_table(scenario, inputs.population, arm, world, table)
     users = with_values(scenario, users, table, world_costs(inputs))
     daily = daily_table(scenario, world, table)
-    risk = risk_report(inputs, world, users) if scenario.outputs.risk_report else {}
+    risk = risk_report(inputs, world, users, table) if scenario.outputs.risk_report else {}
     clock.lap("metrics")
     recommender = world.recommender
     del world  # from here on, free what is done with: a large run's memory peaks below
