@@ -39,6 +39,9 @@ SPEND_COLUMNS = (
 VALUE_COLUMNS = ("platform_value", "insurer_value")
 CONSTRAINT_COLUMNS = ["premium_earned", "claims_expected", "unsubscribed", *SPEND_COLUMNS]
 SCORES = ("P", "F", "M", "nash", "joint_surplus", "platform_gain", "insurer_gain")
+# Each score's value in the control arm: ratios are 1, gains and the Nash product 0.
+SCORE_BASELINES = {"P": 1.0, "F": 1.0, "M": 1.0, "nash": 0.0, "joint_surplus": 0.0,
+                   "platform_gain": 0.0, "insurer_gain": 0.0}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,25 @@ class ObjectiveResult:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
+
+    def score_rows(self) -> list[dict]:
+        """Each treatment arm's scores as effect-like rows (``metric`` 'objective:<score>',
+        ``diff`` = score - control's value), so replications summarise their bias and
+        coverage against the twin-world truth like any metric's."""
+        rows = []
+        for a in (a for a in self.arms if a.arm != self.control):
+            for name, est in a.scores.items():
+                base = SCORE_BASELINES[name]
+                truth = a.truth.get(name)
+                covers = None if truth is None else bool(est.low <= truth <= est.high)
+                rows.append({
+                    "metric": f"objective:{name}", "kind": "score", "role": "objective",
+                    "arm": a.arm, "cuped": False, "diff": est.value - base, "diff_se": est.se,
+                    "diff_ci_low": est.low - base, "diff_ci_high": est.high - base,
+                    "true_diff": None if truth is None else truth - base,
+                    "ci_covers_truth": covers,
+                })  # fmt: skip
+        return rows
 
     def to_frame(self) -> pd.DataFrame:
         """One row per arm: every score with its CI bounds and truth, value, feasibility."""

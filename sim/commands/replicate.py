@@ -102,7 +102,8 @@ def replications_for_run(spec: Scenario, folder: Path, replications: int, worker
     executor = make_executor(workers, scheduler, dask_local)
     clock = time.perf_counter()
     tick = None if progress is None else (lambda d, t: progress("replications", d, t))
-    result = run_replications(ReplicationPlan(spec), replications, executor, tick, checkpoint)
+    plan = ReplicationPlan(spec, objective=True)
+    result = run_replications(plan, replications, executor, tick, checkpoint)
     result.write(folder)
     seconds = time.perf_counter() - clock
     table = frame_table(

@@ -150,7 +150,7 @@ def calibrate(
     """Run the A/A and the A/B batches; ``progress(task, done, total)`` per batch."""
     aa_plan = ReplicationPlan(aa_scenario(scenario, aa_arm), aa=True,
                               peek_every_days=look_every_days)  # fmt: skip
-    ab_plan = ReplicationPlan(ab_scenario(scenario))
+    ab_plan = ReplicationPlan(ab_scenario(scenario), objective=True)
     aa = run_replications(aa_plan, replications, executor, _task(progress, "A/A replications"))
     ab = run_replications(ab_plan, replications, executor, _task(progress, "A/B replications"))
     return Calibration(aa, ab)

@@ -49,6 +49,7 @@ class ReplicationPlan:
     scenario: Scenario
     aa: bool = False
     peek_every_days: int | None = None
+    objective: bool = False  # also score the objective (rows 'objective:<score>' with truth)
 
 
 def _lean(scenario: Scenario) -> Scenario:
@@ -64,7 +65,7 @@ def replicate_one(plan: ReplicationPlan, index: int) -> dict:
     scenario = _lean(plan.scenario)
     streams = RandomStreams(scenario.seed).replication(index)
     with tempfile.TemporaryDirectory(prefix="xsim-rep-") as folder:
-        result = run(scenario, workdir=folder, streams=streams, with_objective=False)
+        result = run(scenario, workdir=folder, streams=streams, with_objective=plan.objective)
         looks = None
         metrics = peek_metrics(scenario) if plan.peek_every_days else []
         if metrics and scenario.experiment.unit == "user":
@@ -73,6 +74,8 @@ def replicate_one(plan: ReplicationPlan, index: int) -> dict:
                 result.events_path, codes, scenario, metrics, plan.peek_every_days
             )
     rows = [_slim(row, plan.aa) for row in result.effects.to_dicts() if row["segment"] is None]
+    if result.objective is not None:
+        rows += [_slim(row, plan.aa) for row in result.objective.score_rows()]
     srm = result.effects.effects.srm
     record = {
         "replication": index,
