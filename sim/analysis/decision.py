@@ -12,14 +12,17 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-# Score -> the control's value on it: ratios are 1 at control, gains 0.
-BASELINES = {"M": 1.0, "P": 1.0, "F": 1.0, "nash": 0.0, "joint_surplus": 0.0}
+from xsim.analysis.objective import SCORE_BASELINES, json_safe
+
+BASELINES = SCORE_BASELINES  # score -> control's value on it: ratios 1, gains 0
 LABELS = {
     "M": "joint value M = P·F",
     "P": "platform value P",
     "F": "insurer value F",
     "nash": "Nash product",
     "joint_surplus": "joint surplus per user",
+    "platform_gain": "platform's gain per user",
+    "insurer_gain": "insurer's gain per user",
 }
 CONSTRAINT_LABELS = {
     "loss_ratio": "loss ratio",
@@ -55,7 +58,7 @@ class Decision:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["score_label"] = LABELS.get(self.decide_on, self.decide_on)
-        return _strict(data)
+        return json_safe(data)
 
 
 def decide(objective, decide_on: str, truth: dict | None = None) -> Decision:
@@ -115,13 +118,3 @@ def _num(value: float) -> str:
     if value is None or not math.isfinite(value):
         return "–"
     return f"{value:,.4g}"
-
-
-def _strict(value):
-    if isinstance(value, dict):
-        return {k: _strict(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_strict(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from xsim.core.columns import OUTCOMES
-
 if TYPE_CHECKING:  # the scenario imports this module, never the other way round at run time
     from xsim.schema.scenario import Scenario
 
@@ -54,8 +52,10 @@ class Valuation(_Strict):
     discount_rate: float = Field(0.05, ge=0.0, le=1.0, description="per year")
 
 
-# What `decide_on` may name besides a user-table metric (`xsim.analysis.objective.SCORES`).
-DECISION_SCORES: tuple[str, ...] = ("M", "joint_surplus", "nash", "P", "F")
+# The scores `decide_on` may name (`xsim.analysis.objective.SCORES`, a test holds them equal).
+DECISION_SCORES: tuple[str, ...] = (
+    "M", "joint_surplus", "nash", "P", "F", "platform_gain", "insurer_gain",
+)  # fmt: skip
 
 
 class ObjectiveSpec(_Strict):
@@ -64,7 +64,7 @@ class ObjectiveSpec(_Strict):
 
     combine: Literal["product", "nash"] = "product"
     decide_on: str = Field(
-        "M", description="M, joint_surplus, nash, P, F, or a user-table metric (higher wins)"
+        "M", description="the score the decision follows: " + ", ".join(DECISION_SCORES)
     )
     claims_basis: Literal["model", "expected"] = Field(
         "model",
@@ -122,11 +122,10 @@ def objective_problems(s: Scenario) -> list[str]:
 
 
 def _objective_problems(o: ObjectiveSpec) -> list[str]:
-    if o.decide_on in DECISION_SCORES or o.decide_on in OUTCOMES:
+    if o.decide_on in DECISION_SCORES:
         return []
     known = ", ".join(DECISION_SCORES)
-    return [f"objective.decide_on: unknown score or metric {o.decide_on!r} (scores: {known}; "
-            "or a user-table metric)"]  # fmt: skip
+    return [f"objective.decide_on: unknown score {o.decide_on!r} (known: {known})"]
 
 
 def optimize_problems(s: Scenario, o: OptimizeSpec, method: str | None = None) -> list[str]:

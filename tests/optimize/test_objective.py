@@ -147,3 +147,15 @@ def test_the_decision_is_the_objectives(run_result):
         offer.scores["M"].high,
     )
     assert (decision.recommended == "offer") == (offer.feasible and offer.scores["M"].low > 1)
+
+
+def test_decide_on_names_a_score_and_the_decision_knows_each():
+    from xsim.analysis.decision import BASELINES, LABELS
+    from xsim.analysis.objective import SCORE_BASELINES
+    from xsim.core.errors import InputError
+    from xsim.schema.objective import DECISION_SCORES
+
+    assert set(DECISION_SCORES) == set(SCORES) == set(BASELINES) == set(LABELS)
+    assert BASELINES is SCORE_BASELINES
+    with pytest.raises(InputError, match="objective.decide_on: unknown score 'visits'"):
+        build(**{"objective.decide_on": "visits"})
