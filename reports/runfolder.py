@@ -13,9 +13,9 @@ from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
-import yaml
 
 from xsim.core.errors import InputError
+from xsim.core.yamlio import load_yaml, read_yaml_file
 
 REQUIRED = ("manifest.json", "scenario.yaml", "users.parquet", "effects.json")
 OPTIONAL_TABLES = {"daily": "daily.parquet", "book": "book.parquet"}
@@ -158,7 +158,7 @@ class _Reader:
         return value if isinstance(value, dict) else self._wrong_shape(name)
 
     def yaml(self, name: str) -> dict:
-        value = self._read(name, lambda p: yaml.safe_load(p.read_text(encoding="utf-8")), {})
+        value = self._read(name, lambda p: load_yaml(read_yaml_file(p)), {})
         return value if isinstance(value, dict) else self._wrong_shape(name)
 
     def parquet(self, name: str) -> pd.DataFrame:

@@ -1,7 +1,8 @@
 """Reading, writing and describing scenario files.
 
-`load_scenario` is the only YAML reader of the project (safe loading only). Every problem it
-finds becomes one line naming the field path, raised together as one `InputError`.
+`load_scenario` is the scenario reader of the project; it parses with `xsim.core.yamlio`
+(safe loading, duplicate keys refused, size, depth and alias limits). Every problem it finds
+becomes one line naming the field path, raised together as one `InputError`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from xsim.core.errors import InputError, validation_problems
+from xsim.core.yamlio import load_yaml, read_yaml_file
 from xsim.schema.scenario import Scenario
 
 
@@ -26,7 +28,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     if not path.is_file():
         raise InputError(f"file not found: {path}" if not path.exists() else "not a file")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_yaml_file(path, source)
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read file: {exc}", source) from None
     return parse_scenario(text, source=source, overrides=overrides)
@@ -52,13 +54,7 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
 def _parse_yaml(text: str, source: str) -> dict[str, Any]:
     if not text.strip():
         raise InputError("file is empty: a scenario needs at least name, seed, population", source)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"invalid YAML: {where}{problem}", source) from None
+    data = load_yaml(text, source)
     if not isinstance(data, dict):
         raise InputError(
             f"top level must be a mapping of fields, got {type(data).__name__}", source
