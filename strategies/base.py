@@ -22,7 +22,7 @@ class StrategyParams(BaseModel):
     strategy returns; `eligible` applies the eligibility fields for the strategy's own targeting.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     start_day: int = Field(0, ge=0, description="first experiment day the strategy acts")
     end_day: int | None = Field(None, ge=1, description="experiment day it stops (exclusive)")

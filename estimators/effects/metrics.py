@@ -26,7 +26,7 @@ from pydantic.dataclasses import dataclass
 from .frequentist import DiffTest, proportion_test, ratio_delta, welch_test, z_test
 
 Column = Annotated[str, Field(min_length=1)]
-_PARAMETERS = ConfigDict(extra="forbid")
+_PARAMETERS = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 @plain_dataclass(frozen=True)

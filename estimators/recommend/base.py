@@ -19,7 +19,7 @@ from .interactions import Features, Interactions
 class RecommenderSpecBase(BaseModel):
     """Fields common to every recommender kind."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     retrain_every_days: int = Field(
         7, ge=1, description="days between retrainings on the simulated log"

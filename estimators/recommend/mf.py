@@ -25,7 +25,7 @@ from .factors import FactorModel
 class BiasedMFSpec(BaseModel):
     """Hyper-parameters of the biased MF rating model (defaults = Surprise's SVD)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     n_factors: int = Field(100, ge=1)
     n_epochs: int = Field(20, ge=1)

@@ -28,7 +28,7 @@ from .interactions import Features, Interactions
 class ViewWeights(BaseModel):
     """Relative weight of each view in the combined matrix (all >= 0, at least one > 0)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     behaviour: float = Field(1.0, ge=0, description="item views / visits")
     purchases: float = Field(1.0, ge=0, description="purchase counts")

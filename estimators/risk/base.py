@@ -28,7 +28,7 @@ ALL_COLUMNS = ("exposure", "claim_count", "claim_amount")
 class GLMSpecBase(BaseModel):
     """Parameters common to the GLM risk models (iteration limit and convergence tolerance)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     max_iter: int = Field(100, ge=1, le=10_000, description="maximum Fisher-scoring iterations")
     tol: float = Field(1e-8, gt=0, lt=1, description="convergence tolerance on coefficients")

@@ -25,7 +25,7 @@ METHODS: tuple[str, ...] = ("spsa", "nelder_mead", "differential_evolution", "gr
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Constraints(_Strict):

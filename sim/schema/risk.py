@@ -20,7 +20,7 @@ class MonitorSpec(BaseModel):
     arm's insurance offers. ``credibility_claims`` is the reported-claim count at which the
     cohort's own experience gets half the weight against the model (Bühlmann-style)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     every_days: int = Field(7, ge=1)
     guardrail_loss_ratio: float = Field(0.8, gt=0.0)
@@ -36,7 +36,7 @@ class RiskControlSpec(BaseModel):
     predicted annual cost with the net premium: ``decline`` refuses above
     ``max_expected_loss_ratio``, ``load`` raises the premium to meet it."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     model: RiskModelSpec = FreqSevGLMSpec()
     features: list[Literal[BOOK_FEATURES]] = list(BOOK_FEATURES)  # type: ignore[valid-type]

@@ -24,7 +24,7 @@ Correlation = Annotated[float, Field(ge=-0.95, le=0.95)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Normal(Strict):
