@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from xsim.core.errors import InputError
+from xsim.core.jsonio import finite
 
 from .metrics import Metric
 from .msprt import confidence_sequence
-from .results import clean
 from .sequential import SPENDING_FUNCTIONS, monitor
 from .validate import prepare
 
@@ -37,7 +37,7 @@ class SequentialResult:
     msprt_stop_day: float | None = None
 
     def to_dicts(self) -> list[dict]:
-        return [{k: clean(v) for k, v in look.items()} for look in self.looks]
+        return [{k: finite(v) for k, v in look.items()} for look in self.looks]
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.to_dicts())

@@ -7,11 +7,11 @@ Undefined numbers are ``None`` in the rows, which JSON writes as ``null``.
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd
+
+from xsim.core.jsonio import dumps, finite
 
 from .srm import SRMResult
 from .summary import render_summary
@@ -57,17 +57,6 @@ def empty_row() -> dict:
     return dict.fromkeys(ROW_KEYS)
 
 
-def clean(value):
-    """numpy scalars -> Python; NaN and infinities -> None (JSON has no NaN)."""
-    if value is None or isinstance(value, str | bool):
-        return value
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 @dataclass
 class EffectsResult:
     """Effects of every treatment arm vs control, per metric (and per segment)."""
@@ -79,7 +68,7 @@ class EffectsResult:
 
     def to_dicts(self) -> list[dict]:
         """The primitive: one flat dict per (segment, metric, arm, raw/CUPED) with ROW_KEYS."""
-        return [{key: clean(row.get(key)) for key in ROW_KEYS} for row in self.rows]
+        return [{key: finite(row.get(key)) for key in ROW_KEYS} for row in self.rows]
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.to_dicts(), columns=list(ROW_KEYS))
@@ -90,11 +79,11 @@ class EffectsResult:
             "settings": self.settings,
             "srm": None
             if self.srm is None
-            else {k: clean(v) for k, v in self.srm.to_dict().items()},
+            else {k: finite(v) for k, v in self.srm.to_dict().items()},
             "notes": list(self.notes),
             "rows": self.to_dicts(),
         }
-        return json.dumps(document, indent=indent, default=clean)
+        return dumps(document, indent=indent)
 
     def summary(self) -> str:
         """Plain-text table and numbered notes, for consoles and logs."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from xsim.analysis.objective import SCORE_BASELINES, json_safe
+from xsim.analysis.objective import SCORE_BASELINES
+from xsim.core.jsonio import finite
 
 BASELINES = SCORE_BASELINES  # score -> control's value on it: ratios 1, gains 0
 LABELS = {
@@ -58,7 +59,7 @@ class Decision:
     def to_dict(self) -> dict:
         data = asdict(self)
         data["score_label"] = LABELS.get(self.decide_on, self.decide_on)
-        return json_safe(data)
+        return finite(data)
 
 
 def decide(objective, decide_on: str, truth: dict | None = None) -> Decision:

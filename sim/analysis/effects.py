@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from xsim.analysis.truth import Truth
+from xsim.core.jsonio import dumps, finite
 from xsim.estimators.effects import EffectsResult, Guardrail, analyze
-from xsim.estimators.effects.results import clean
 from xsim.schema.scenario import Scenario
 
 TRUTH_KEYS = ("true_diff", "true_rel_lift", "ci_covers_truth")
@@ -38,7 +38,7 @@ class RunEffects:
             if self.truth is None or row["segment"] is not None:
                 continue
             true_diff, true_rel = self.truth.effect(row["metric"], row["arm"])
-            row["true_diff"], row["true_rel_lift"] = clean(true_diff), clean(true_rel)
+            row["true_diff"], row["true_rel_lift"] = finite(true_diff), finite(true_rel)
             low, high = row["diff_ci_low"], row["diff_ci_high"]
             if low is not None and high is not None:
                 row["ci_covers_truth"] = bool(low <= true_diff <= high)
@@ -60,7 +60,7 @@ class RunEffects:
         document["rows"] = self.to_dicts()
         document["notes"] = self.notes
         document["truth"] = None if self.truth is None else self.truth.to_dict()
-        return json.dumps(document, indent=2)
+        return dumps(document, indent=2)
 
     def _truth_notes(self) -> list[str]:
         if self.truth is None:

@@ -17,7 +17,6 @@ See docs/objective.md.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
@@ -26,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from xsim.core.jsonio import dumps, finite
 from xsim.core.units import DAYS_PER_YEAR
 from xsim.schema.objective import ObjectiveSpec
 
@@ -87,10 +87,10 @@ class ObjectiveResult:
         return next(a for a in self.arms if a.arm == name)
 
     def to_dict(self) -> dict:
-        return json_safe(asdict(self))
+        return finite(asdict(self))
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
+        return dumps(self.to_dict(), indent=2)
 
     def score_rows(self) -> list[dict]:
         """Each treatment arm's scores as effect-like rows (``metric`` 'objective:<score>',
@@ -334,16 +334,3 @@ def closed_form_baseline(scenario, users: pd.DataFrame, book: pd.DataFrame | Non
         "P_users": u * share, "F_premium_per_year": f_e * share, "M": u * share * f_e * share,
         "simulated": simulated,
     }  # fmt: skip
-
-
-def json_safe(value):
-    """NaN and inf become None so the JSON is valid."""
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.integer | np.bool_):
-        return value.item()
-    return value

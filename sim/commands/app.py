@@ -6,7 +6,6 @@ Exit codes: 0 ok, 1 known failure, 2 bad input (one line per problem, naming the
 
 from __future__ import annotations
 
-import json
 import sys
 from contextlib import contextmanager
 from functools import wraps
@@ -41,6 +40,7 @@ from xsim.commands.report import (
     with_pdf_option,
 )
 from xsim.core.errors import InputError
+from xsim.core.jsonio import dumps
 from xsim.pipeline.checkpoint import Checkpoint
 from xsim.pipeline.memory import check_fits
 from xsim.pipeline.rundir import default_run_dir, staging, write_run
@@ -201,7 +201,7 @@ def schema(
 ) -> None:
     """Print the JSON Schema of the scenario format (for editors)."""
     check_output_files({"--out": out})
-    text = json.dumps(scenario_json_schema(), indent=2)
+    text = dumps(scenario_json_schema(), indent=2)
     if out is None:
         typer.echo(text)
     else:

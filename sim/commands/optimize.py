@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from rich.table import Table
 from xsim import __version__
 from xsim.commands.common import ScenarioPath, console, handles_errors
 from xsim.core.errors import InputError, XsimError
+from xsim.core.jsonio import dumps
 from xsim.pipeline.rundir import default_run_dir, staging
 from xsim.schema.io import load_scenario, scenario_hash, scenario_to_yaml
 from xsim.schema.objective import METHODS
@@ -135,7 +135,7 @@ def _write_manifest(folder: Path, scenario, extra: dict) -> None:
         "command": ["xsim", *sys.argv[1:]],
         **extra,
     }
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    (folder / "manifest.json").write_text(dumps(manifest, indent=2), encoding="utf-8")
 
 
 class _bar:

@@ -26,6 +26,7 @@ import shutil
 from pathlib import Path
 
 from xsim.core.errors import InputError
+from xsim.core.jsonio import dumps
 from xsim.schema.io import parse_scenario, scenario_hash, scenario_to_yaml
 from xsim.schema.scenario import Scenario
 
@@ -59,7 +60,7 @@ class Checkpoint:
         self.started = True
         document = {**options, "scenario_sha256": scenario_hash(scenario)}
         _write_atomically(self.folder / SCENARIO_FILE, scenario_to_yaml(scenario))
-        _write_atomically(self.folder / OPTIONS_FILE, json.dumps(document, indent=2) + "\n")
+        _write_atomically(self.folder / OPTIONS_FILE, dumps(document, indent=2) + "\n")
         return self
 
     @classmethod
@@ -80,7 +81,7 @@ class Checkpoint:
 
     def save(self, record: dict) -> None:
         name = f"rep-{int(record['replication']):06d}.json"
-        _write_atomically(self.folder / name, json.dumps(record, allow_nan=False))
+        _write_atomically(self.folder / name, dumps(record))
 
     def records(self) -> dict[int, dict]:
         """Finished replications by index; a file that does not parse is ignored (rerun)."""

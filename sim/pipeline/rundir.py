@@ -23,6 +23,7 @@ from pathlib import Path
 
 from xsim import __version__
 from xsim.core.errors import InputError
+from xsim.core.jsonio import dumps
 from xsim.core.rng import RandomStreams
 from xsim.pipeline.executors import process_alive
 from xsim.pipeline.privacy import pseudonym_key, pseudonymise_events, pseudonymise_users
@@ -74,7 +75,7 @@ def staging(final: Path) -> Iterator[Path]:
 
 def _write_marker(temp: Path, final: Path) -> None:
     marker = {"host": socket.gethostname(), "pid": os.getpid(), "final": final.name}
-    (temp / STAGING_MARKER).write_text(json.dumps(marker) + "\n", encoding="utf-8")
+    (temp / STAGING_MARKER).write_text(dumps(marker) + "\n", encoding="utf-8")
 
 
 def _remove_stale_temporaries(parent: Path) -> None:
@@ -125,17 +126,17 @@ def write_run(
     result.effects.to_frame().to_csv(folder / "effects.csv", index=False)
     (folder / "effects.json").write_text(result.effects.to_json(), encoding="utf-8")
     (folder / "objective.json").write_text(result.objective.to_json(), encoding="utf-8")
-    decision = json.dumps(result.decision.to_dict(), indent=2)
+    decision = dumps(result.decision.to_dict(), indent=2)
     (folder / "decision.json").write_text(decision, encoding="utf-8")
-    recommender = json.dumps({"retrainings": result.recommender}, indent=2, default=_json_number)
+    recommender = dumps({"retrainings": result.recommender}, indent=2)
     (folder / "recommender.json").write_text(recommender, encoding="utf-8")
-    risk = json.dumps(result.risk, indent=2, default=_json_number)
+    risk = dumps(result.risk, indent=2)
     (folder / "risk.json").write_text(risk, encoding="utf-8")
     if result.effects.truth is not None:
-        truth = json.dumps(result.effects.truth.to_dict(), indent=2, default=_json_number)
+        truth = dumps(result.effects.truth.to_dict(), indent=2)
         (folder / "truth.json").write_text(truth, encoding="utf-8")
     manifest = build_manifest(result, command, raw_ids)
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    (folder / MANIFEST).write_text(dumps(manifest, indent=2), encoding="utf-8")
 
 
 def _write_user_tables(result: RunResult, folder: Path, raw_ids: bool) -> None:
@@ -174,10 +175,6 @@ def build_manifest(
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command if command is not None else sys.argv,
     }
-
-
-def _json_number(value):
-    return None if value != value else float(value)  # NaN -> null
 
 
 def _version(name: str) -> str:

@@ -9,7 +9,6 @@ CIs are the delta method over users; with several, t intervals over replications
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -23,8 +22,8 @@ import yaml
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from xsim.analysis.objective import json_safe
 from xsim.core.errors import InputError
+from xsim.core.jsonio import dumps
 from xsim.core.rng import RandomStreams
 from xsim.schema.io import load_scenario, scenario_from_dict
 from xsim.schema.scenario import Scenario
@@ -196,7 +195,7 @@ def write_compare(result: CompareResult, folder: Path) -> None:
         "rows": result.rows.to_dict(orient="records"),
         "baseline_closed_form": result.baselines,
     }
-    text = json.dumps(json_safe(document), indent=2, ensure_ascii=False)
+    text = dumps(document, indent=2, ensure_ascii=False)
     (folder / COMPARE_JSON).write_text(text, encoding="utf-8")
     compare_figure(result).savefig(folder / COMPARE_PNG, dpi=120)
 

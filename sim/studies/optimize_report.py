@@ -6,7 +6,6 @@ is the report section in plain sentences, the rest are tables (evaluations, Pare
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
@@ -14,7 +13,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from xsim.analysis.objective import joint_value, json_safe
+from xsim.analysis.objective import joint_value
+from xsim.core.jsonio import dumps, finite
 from xsim.studies.optimize import OptimizationResult
 
 OPTIMIZATION_FILE = "optimization.json"
@@ -49,7 +49,7 @@ def optimization_document(result: OptimizationResult) -> dict:
         "baseline_closed_form": _closed_form(result.baseline),
         "timings_seconds": result.timings_seconds,
     }
-    return json_safe(document)
+    return finite(document)
 
 
 def _final_dict(final, prefix: str) -> dict:
@@ -143,7 +143,7 @@ def _ci(est: dict) -> str:
 
 def write_optimization(result: OptimizationResult, folder: Path) -> None:
     folder = Path(folder)
-    text = json.dumps(optimization_document(result), indent=2, ensure_ascii=False)
+    text = dumps(optimization_document(result), indent=2, ensure_ascii=False)
     (folder / OPTIMIZATION_FILE).write_text(text, encoding="utf-8")
     convergence_figure(result).savefig(folder / CONVERGENCE_FILE, dpi=120)
 

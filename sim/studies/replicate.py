@@ -24,8 +24,8 @@ import numpy as np
 import pandas as pd
 
 from xsim.analysis.peeking import interim_looks, peek_metrics
+from xsim.core.jsonio import dumps, finite
 from xsim.core.rng import RandomStreams
-from xsim.estimators.effects.results import clean
 from xsim.pipeline.checkpoint import Checkpoint
 from xsim.pipeline.executors import Executor, Progress, SerialExecutor
 from xsim.pipeline.runner import run
@@ -80,11 +80,11 @@ def replicate_one(plan: ReplicationPlan, index: int) -> dict:
     record = {
         "replication": index,
         "rows": rows,
-        "srm_p_value": None if srm is None else clean(srm.p_value),
+        "srm_p_value": None if srm is None else finite(srm.p_value),
         "looks": looks,
     }
     # plain JSON data, as a checkpoint file gives it back: resumed runs write identical bytes
-    return json.loads(json.dumps(record, default=clean))
+    return json.loads(dumps(record))
 
 
 def replicate_task(plans: tuple[ReplicationPlan, ...], task: tuple[int, int]) -> dict:
@@ -239,8 +239,8 @@ def summary_notes(summary: pd.DataFrame, alpha: float) -> list[str]:
 
 def frame_records(frame: pd.DataFrame) -> list[dict]:
     """DataFrame rows as JSON-ready dicts (NaN -> None)."""
-    return [{k: clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    return [{k: finite(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
 def write_json(path: Path, document: dict) -> None:
-    path.write_text(json.dumps(document, indent=2, default=clean) + "\n", encoding="utf-8")
+    path.write_text(dumps(document, indent=2) + "\n", encoding="utf-8")
