@@ -14,7 +14,9 @@ two-parameter test). No method can do better than the level that is best on the 
 replications (the "search optimum", found by an exhaustive grid on those replications). So each
 optimiser must (a) on at least 8 of 10 seeds fall short of M* by no more than random search
 does, or than the search optimum does, and (b) fall short of M* by less than random search, on
-average over the 10 seeds. Strict per-seed wins are printed for the record (pytest -s).
+average over the 10 seeds, unless it already does as well as the search optimum on average
+(random search can only beat that by luck: levels that look worse on the search replications
+but are better on the truth ones). Strict per-seed wins are printed for the record (pytest -s).
 Every simulation is cached: each (level, replication) runs once for all methods and seeds.
 """
 
@@ -121,4 +123,4 @@ def test_optimiser_reaches_the_optimum_and_beats_random_search(problem, method):
     )
     print(summary)
     assert as_good >= 8, summary
-    assert np.mean(shortfall) < np.mean(random_shortfall), summary
+    assert np.mean(shortfall) < max(np.mean(random_shortfall), floor + 1e-12), summary
