@@ -17,7 +17,11 @@ from xsim import __version__
 from xsim.reports import chapters, run_chapters
 from xsim.reports.decision import decide
 from xsim.reports.document import ReportDocument
-from xsim.reports.executive import joint_value_risk, joint_value_sentence
+from xsim.reports.executive import (
+    joint_value_risk,
+    joint_value_sentence,
+    objective_sales_sentences,
+)
 from xsim.reports.figures_insurance import pf_points
 from xsim.reports.fonts import FontSet, font_set
 from xsim.reports.runfolder import EffectsView, RunRecord, load_run
@@ -61,6 +65,7 @@ def _run_report(doc: ReportDocument, record: RunRecord, label: str) -> None:
     claims, insurance_risks = run_chapters.insurance_numbers(record)
     points = pf_points(record)
     joint = [joint_value_sentence(*points)] if points is not None else []
+    joint += objective_sales_sentences(record.extras.get("objective"))
     if points is not None and "decision" not in record.extras:  # else the decision is on M
         insurance_risks += joint_value_risk(points[0], decision.recommended, record.control)
     risks = chapters.executive_summary(doc, decision, effects, insurance_risks, joint,

@@ -17,7 +17,7 @@ from xsim.core.jsonio import dumps, finite
 from xsim.estimators.effects import EffectsResult, Guardrail, analyze
 from xsim.schema.scenario import Scenario
 
-TRUTH_KEYS = ("true_diff", "true_rel_lift", "ci_covers_truth")
+TRUTH_KEYS = ("true_diff", "true_rel_lift", "ci_covers_truth", "interference", "sampling")
 
 
 @dataclass
@@ -33,6 +33,8 @@ class RunEffects:
 
     def to_dicts(self) -> list[dict]:
         rows = self.effects.to_dicts()
+        raw = {(r["metric"], r["arm"]): r["diff"] for r in rows
+               if r["segment"] is None and not r["cuped"]}  # fmt: skip
         for row in rows:
             row.update(dict.fromkeys(TRUTH_KEYS))
             if self.truth is None or row["segment"] is not None:
@@ -42,6 +44,10 @@ class RunEffects:
             low, high = row["diff_ci_low"], row["diff_ci_high"]
             if low is not None and high is not None:
                 row["ci_covers_truth"] = bool(low <= true_diff <= high)
+            raw_diff = raw.get((row["metric"], row["arm"]))
+            if raw_diff is not None and row["diff"] is not None and self.truth.members:
+                parts = self.truth.split(row["metric"], row["arm"], raw_diff, row["diff"])
+                row["interference"], row["sampling"] = map(finite, parts)
         return rows
 
     def to_frame(self) -> pd.DataFrame:
@@ -66,19 +72,31 @@ class RunEffects:
         if self.truth is None:
             return ["No ground truth: twin worlds were off or the population was too large."]
         raw = [r for r in self.to_dicts() if not r["cuped"] and r["ci_covers_truth"] is not None]
-        missed = [f"{r['metric']} / {r['arm']}" for r in raw if not r["ci_covers_truth"]]
+        missed = [r for r in raw if not r["ci_covers_truth"]]
         note = (
             "Truth: twin worlds (each arm applied to the whole population with common random "
-            "numbers) give the true effect beside each estimate."
+            "numbers) give the true effect beside each estimate; the gap is split into "
+            "interference (the arm's members in the experiment vs their own twins) and sampling "
+            "(which users drew which arm)."
         )
         if missed:
-            expected = len(raw) * (1 - self.effects.settings.get("alpha", 0.05))
+            expected = len(raw) * self.effects.settings.get("alpha", 0.05)
             note += (
                 f" The CI misses the truth for {len(missed)} of {len(raw)} raw rows "
-                f"({', '.join(missed)}); about {len(raw) - expected:.1f} misses are expected by "
-                "chance — more point to interference (word of mouth, a pooled recommender)."
+                f"({'; '.join(_miss_cause(r) for r in missed)}); about {expected:.1f} misses "
+                "are expected by chance."
             )
         return [note]
+
+
+def _miss_cause(row: dict) -> str:
+    """'metric / arm: mostly sampling' or '...: mostly interference', by the larger part."""
+    interference, sampling = row["interference"], row["sampling"]
+    label = f"{row['metric']} / {row['arm']}"
+    if interference is None or sampling is None:
+        return label
+    cause = "interference" if abs(interference) > abs(sampling) else "sampling"
+    return f"{label}: mostly {cause} ({interference:+.4g} interference, {sampling:+.4g} sampling)"
 
 
 def estimate_effects(users: pd.DataFrame, scenario: Scenario, truth: Truth | None) -> RunEffects:

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from xsim.analysis.sales import sales_attribution
 from xsim.core.jsonio import dumps, finite
 from xsim.core.units import DAYS_PER_YEAR
 from xsim.schema.objective import ObjectiveSpec
@@ -38,6 +39,7 @@ SPEND_COLUMNS = (
 )  # fmt: skip
 VALUE_COLUMNS = ("platform_value", "insurer_value")
 CONSTRAINT_COLUMNS = ["premium_earned", "claims_expected", "unsubscribed", *SPEND_COLUMNS]
+# fixed_cost_* are among SPEND_COLUMNS: roll-out fixed costs are read from the same columns
 SCORES = ("P", "F", "M", "nash", "joint_surplus", "platform_gain", "insurer_gain")
 # Each score's value in the control arm: ratios are 1, gains and the Nash product 0.
 SCORE_BASELINES = {"P": 1.0, "F": 1.0, "M": 1.0, "nash": 0.0, "joint_surplus": 0.0,
@@ -70,6 +72,7 @@ class ArmObjective:
     feasible: bool
     quantities: dict[str, float]  # every constrainable quantity, whether limited or not
     truth: dict[str, float] = field(default_factory=dict)
+    sales: dict[str, float] = field(default_factory=dict)  # xsim.analysis.sales
 
 
 @dataclass
@@ -193,11 +196,16 @@ def _score_arm(spec, values, users, arm_of, name, control, truth_means) -> ArmOb
         for k, column in enumerate(VALUE_COLUMNS)
     }
     quantities = constraint_values(users.loc[in_arm, CONSTRAINT_COLUMNS])
+    quantities |= rollout_fixed_costs(users.loc[in_arm], len(users))
     constraints = check_constraints(spec, quantities)
     feasible = all(c["ok"] for c in constraints.values())
     truth = _true_scores(spec, truth_means, name, control)
+    sales = {}
+    if name != control:
+        twins = {"arm": truth_means[name], "control": truth_means[control]} if truth else None
+        sales = sales_attribution(users, in_arm, in_control, twins, spec.confidence_level)
     return ArmObjective(name, int(in_arm.sum()), scores, scores[decision_score(spec)],
-                        components, constraints, feasible, quantities, truth)  # fmt: skip
+                        components, constraints, feasible, quantities, truth, sales)  # fmt: skip
 
 
 def decision_score(spec: ObjectiveSpec) -> str:
@@ -266,6 +274,14 @@ def constraint_values(users: pd.DataFrame) -> dict[str, float]:
         "spend_per_user": spend / max(len(users), 1),
         "unsubscribe_rate": float(users["unsubscribed"].mean()) if len(users) else math.nan,
     }
+
+
+def rollout_fixed_costs(users: pd.DataFrame, n_rollout: int) -> dict[str, float]:
+    """One-off costs (launch fees, lectures) per user and in total when the strategy is
+    launched to all ``n_rollout`` users: the engine books them at the arm's share, so the
+    per-user figure is already the roll-out one."""
+    per_user = float(users[["fixed_cost_platform", "fixed_cost_insurer"]].sum(axis=1).mean())
+    return {"fixed_cost_per_user": per_user, "fixed_cost_at_rollout": per_user * n_rollout}
 
 
 def check_constraints(spec: ObjectiveSpec, values: dict[str, float]) -> dict:

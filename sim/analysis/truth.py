@@ -5,13 +5,21 @@ seed tree, so each user meets the same common random numbers in every world. The
 of arm A on a metric is its population mean in world A minus that in the control world — the
 sample average treatment effect the experiment tries to estimate. Where users interact (word of
 mouth over the social graph, a recommender retrained on pooled data) the experiment's estimate
-can differ from this truth: that gap is interference, and the report shows it.
+can differ from this truth.
+
+The gap between an estimate and its truth has two parts, told apart by each user's own twin:
+
+    interference = estimate - (arm's members in world A - control's members in the control world)
+    sampling     = (members' own-twin difference) - truth   (which users drew which arm)
+
+Without interaction each member behaves in the experiment exactly as in its twin world, so the
+interference part is zero to rounding and every miss of the CI is sampling.
 """
 
 from __future__ import annotations
 
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +38,8 @@ class Truth:
 
     means: dict[str, dict[str, float]]  # arm -> metric -> mean in that arm's world
     control: str
+    # arm -> metric -> mean over the experiment's members of that arm, in that arm's world
+    members: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def effect(self, metric: str, arm: str) -> tuple[float, float]:
         """(true absolute difference, true relative lift) of ``arm`` vs control."""
@@ -38,6 +48,22 @@ class Truth:
         base = self.means[self.control].get(metric, nan)
         relative = (treated - base) / base if base != 0 else float("nan")
         return treated - base, relative
+
+    def members_effect(self, metric: str, arm: str) -> float:
+        """The experiment's members' own-twin difference: arm's members in world A minus
+        control's members in the control world (what the estimate would be without
+        interference)."""
+        nan = float("nan")
+        treated = self.members.get(arm, {}).get(metric, nan)
+        return treated - self.members.get(self.control, {}).get(metric, nan)
+
+    def split(self, metric: str, arm: str, raw_diff: float, estimate: float) -> tuple[float, float]:
+        """(interference, sampling) parts of ``estimate - truth``; ``raw_diff`` is the
+        experiment's plain difference of the arm's and control's values (the estimate itself
+        unless a covariate adjusted it, whose adjustment then counts as sampling)."""
+        own_twin = self.members_effect(metric, arm)
+        interference = raw_diff - own_twin
+        return interference, estimate - self.effect(metric, arm)[0] - interference
 
     def to_dict(self) -> dict:
         effects = {
@@ -48,7 +74,8 @@ class Truth:
             for arm in self.means
             if arm != self.control
         }
-        return {"control": self.control, "means": self.means, "effects": effects}
+        return {"control": self.control, "means": self.means, "members_means": self.members,
+                "effects": effects}  # fmt: skip
 
 
 def metric_mean(users: pd.DataFrame, metric: Metric) -> float:
@@ -60,17 +87,22 @@ def metric_mean(users: pd.DataFrame, metric: Metric) -> float:
     return float(users[column].mean())
 
 
-def twin_world_truth(inputs: WorldInputs, metrics: list[Metric], progress=None) -> Truth:
+def twin_world_truth(inputs: WorldInputs, metrics: list[Metric], progress=None,
+                     assignment: np.ndarray | None = None) -> Truth:  # fmt: skip
     """Run one world per arm with all users in it; ``progress(worlds_done)`` after each.
-    Means are keyed by metric name, as the effect rows are."""
+    Means are keyed by metric name, as the effect rows are. With the experiment's
+    ``assignment`` (arm code per user), also each arm's members' means in their own world."""
     unique = list({m.name: m for m in metrics}.values())  # a guardrail may repeat a metric
-    means = {}
+    means, members = {}, {}
     for code, arm in enumerate(inputs.scenario.arms):
         users = twin_world_users(inputs, code)
         means[arm] = {m.name: metric_mean(users, m) for m in unique}
+        if assignment is not None and np.any(assignment == code):
+            mine = users[assignment == code]
+            members[arm] = {m.name: metric_mean(mine, m) for m in unique}
         if progress:
             progress(code + 1)
-    return Truth(means, inputs.scenario.control_arm)
+    return Truth(means, inputs.scenario.control_arm, members)
 
 
 def twin_world_users(inputs: WorldInputs, arm_code: int) -> pd.DataFrame:

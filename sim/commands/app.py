@@ -47,6 +47,7 @@ from xsim.pipeline.rundir import default_run_dir, staging, write_run
 from xsim.pipeline.runner import run as run_scenario
 from xsim.pipeline.runner import run_notes
 from xsim.reports.console import arm_table, effects_table, objective_table
+from xsim.reports.executive import objective_sales_sentences
 from xsim.schema.io import example_scenario_text, load_scenario, scenario_json_schema
 
 app = typer.Typer(
@@ -174,6 +175,8 @@ def _print_run(result, shown: list, final: Path) -> None:
         console.print(item, highlight=False)
     if result.objective is not None:
         console.print(objective_table(result.objective))
+        for sentence in objective_sales_sentences(result.objective.to_dict()):
+            console.print(sentence, highlight=False)
     if result.decision is not None:
         console.print(f"[bold]Decision:[/] {result.decision.statement}", highlight=False)
         for note in result.decision.notes:

@@ -21,6 +21,7 @@ from xsim.analysis.effects import RunEffects
 from xsim.analysis.metrics import arm_summary, daily_table, user_table
 from xsim.analysis.objective import VALUE_COLUMNS, ObjectiveResult, evaluate_objective
 from xsim.analysis.risk_report import risk_report
+from xsim.analysis.sales import SALES_COLUMNS
 from xsim.analysis.truth import twin_world_truth
 from xsim.analysis.value import with_values, world_costs
 from xsim.core.errors import InputError
@@ -107,7 +108,7 @@ def run(
     clock.lap("metrics")
     recommender = world.recommender
     del world  # from here on, free what is done with: a large run's memory peaks below
-    truth = _truth(scenario, inputs, progress, clock)
+    truth = _truth(scenario, inputs, arm, progress, clock)
     del inputs
     release_freed_memory(scenario.population.n_users)
     objective = decision = None
@@ -152,16 +153,16 @@ def _simulate(inputs: WorldInputs, arm: np.ndarray, events_path: Path, progress)
     return world, log.n_rows
 
 
-def _truth(scenario: Scenario, inputs: WorldInputs, progress, clock: _Laps):
+def _truth(scenario: Scenario, inputs: WorldInputs, arm: np.ndarray, progress, clock: _Laps):
     """Twin-world truth when enabled and the population is within the scenario's limit."""
     analysis = scenario.analysis
     if not analysis.truth or inputs.population.n_users > analysis.truth_max_users:
         return None
     worlds = _tracker(progress, "truth", len(scenario.arms))
     # each firm's value always gets its truth: the objective's scores are built from them
-    values = [Mean(column) for column in VALUE_COLUMNS]
+    values = [Mean(column) for column in (*VALUE_COLUMNS, *SALES_COLUMNS)]
     metrics = [*analysis.metrics, *(g.metric for g in analysis.guardrails), *values]
-    truth = twin_world_truth(inputs, metrics, worlds)
+    truth = twin_world_truth(inputs, metrics, worlds, assignment=arm)
     clock.lap("truth")
     return truth
 

@@ -36,6 +36,7 @@ ROW_KEYS = (
     "mean_control", "mean_treatment", "sd_control", "sd_treatment", "diff", "diff_se",
     "diff_ci_low", "diff_ci_high", "p_value", "p_adjusted", "significant", "rel_lift",
     "rel_ci_low", "rel_ci_high", "true_diff", "true_rel_lift", "ci_covers_truth",
+    "interference", "sampling",
 )  # fmt: skip
 GROUP_KEYS = ["metric", "arm", "cuped", "role"]
 
@@ -199,6 +200,8 @@ def _summary(g: pd.DataFrame, alpha: float) -> dict:
     rel = g[["rel_ci_low", "rel_ci_high", "true_rel_lift"]].astype(float).dropna()
     rel_covered = (rel.rel_ci_low <= rel.true_rel_lift) & (rel.true_rel_lift <= rel.rel_ci_high)
     significant = g["significant"].dropna().astype(float)
+    # rows without twin worlds (or recorded before the split existed) have no interference
+    interference = g.get("interference", pd.Series(dtype=float)).astype(float).dropna()
     return {
         # the report shows a table's first nine columns: the reading ones first
         "true_diff": truth.mean(),
@@ -208,14 +211,33 @@ def _summary(g: pd.DataFrame, alpha: float) -> dict:
         "rejection_rate": rejected.mean(),
         "replications": len(g),
         "sd_estimate": diff.std(ddof=1),
-        "bias_mc_se": error.std(ddof=1) / np.sqrt(error.count()) if error.count() > 1 else np.nan,
+        "bias_mc_se": _mc_se(error.dropna()),
         "rmse": float(np.sqrt(np.mean(error**2))) if error.count() else np.nan,
+        "mean_interference": interference.mean() if len(interference) else np.nan,
+        "interference_mc_se": _mc_se(interference),
         "mean_se": g["diff_se"].astype(float).mean(),
         "mean_ci_half_width": half_width.mean(),
         "rel_coverage": rel_covered.mean() if len(rel) else np.nan,
         "rejection_rate_adjusted": significant.mean() if len(significant) else np.nan,
         "rate_mc_se": float(np.sqrt(0.25 / len(g))),  # worst case sqrt(p(1-p)/R)
     }
+
+
+def _mc_se(x: pd.Series) -> float:
+    """Monte Carlo standard error of a mean over replications."""
+    return float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else np.nan
+
+
+def _low_coverage_cause(r) -> str:
+    """Why a row's CI covers too rarely: interference when the members-vs-own-twin part of the
+    error is clearly non-zero and carries most of the bias, a biased estimator when the bias
+    is clear without it, otherwise a CI too narrow for the spread of the estimate."""
+    interference, i_se = getattr(r, "mean_interference", np.nan), r.interference_mc_se
+    if abs(interference) > 3 * i_se and abs(interference) >= 0.5 * abs(r.bias):
+        return f"interference (mean {interference:+.4g} of the bias {r.bias:+.4g})"
+    if abs(r.bias) > 3 * r.bias_mc_se:
+        return f"a biased estimate without interference (bias {r.bias:+.4g})"
+    return "no clear bias: the CI is too narrow for the estimate's spread (few units, skew)"
 
 
 def summary_notes(summary: pd.DataFrame, alpha: float) -> list[str]:
@@ -226,14 +248,15 @@ def summary_notes(summary: pd.DataFrame, alpha: float) -> list[str]:
     low = summary[summary["coverage"] < nominal - 3 * summary["rate_mc_se"]]
     if low.empty:
         return [f"Every CI covers the truth at about its nominal {nominal:.0%} rate."]
-    names = ", ".join(
-        f"{r.metric} / {r.arm}{' (CUPED)' if r.cuped else ''} {r.coverage:.0%}"
+    names = "; ".join(
+        f"{r.metric} / {r.arm}{' (CUPED)' if r.cuped else ''} {r.coverage:.0%}: "
+        f"{_low_coverage_cause(r)}"
         for r in low.itertuples()
     )
     return [
-        f"Coverage clearly below {nominal:.0%} (more than 3 Monte Carlo SEs): {names}. The "
-        "estimate is biased against the truth: interference (word of mouth across arms, a "
-        "recommender retrained on pooled data) or too few units for the normal approximation."
+        f"Coverage clearly below {nominal:.0%} (more than 3 Monte Carlo SEs): {names}. "
+        "Interference is the experiment's members against their own twins (word of mouth "
+        "across arms, a recommender retrained on pooled data)."
     ]
 
 

@@ -20,7 +20,7 @@ TWO_ARMS = {
 }  # fmt: skip
 SPEND = ("contact_cost_platform", "contact_cost_insurer", "discount_platform",
          "discount_insurer", "reward_platform", "reward_insurer", "fixed_cost_platform",
-         "fixed_cost_insurer")  # fmt: skip
+         "fixed_cost_insurer", "policies_partnership", "policies_organic")  # fmt: skip
 
 
 def _users(arm, platform, insurer, premium=0.0, claims=0.0, churned=None):
