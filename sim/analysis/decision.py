@@ -10,6 +10,7 @@ The console, decision.json and the PDF's first page all print `Decision.statemen
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from dataclasses import asdict, dataclass, field
 
 from xsim.analysis.objective import SCORE_BASELINES
@@ -45,6 +46,7 @@ class ArmVerdict:
     feasible: bool
     failed: list[str]
     clears_control: bool
+    se: float = math.nan
 
 
 @dataclass(frozen=True)
@@ -89,10 +91,11 @@ def decide(objective, decide_on: str, truth: dict | None = None) -> Decision:
 
 def _verdict(arm, decide_on: str, base: float, truth: float | None) -> ArmVerdict:
     est = arm.scores.get(decide_on)
-    value, low, high = (est.value, est.low, est.high) if est else (math.nan,) * 3
+    value, low, high, se = (est.value, est.low, est.high, est.se) if est else (math.nan,) * 4
     failed = [_constraint_line(arm.arm, name, c) for name, c in arm.constraints.items()
               if not c["ok"]]  # fmt: skip
-    return ArmVerdict(arm.arm, value, low, high, truth, arm.feasible, failed, bool(low > base))
+    return ArmVerdict(arm.arm, value, low, high, truth, arm.feasible, failed, bool(low > base),
+                      se)  # fmt: skip
 
 
 def _constraint_line(arm: str, name: str, check: dict) -> str:
@@ -105,13 +108,29 @@ def _what_it_takes(verdicts: list[ArmVerdict], base: float) -> str:
     control's value, if its estimate held (the half-width shrinks with sqrt(users))."""
     hopeful = [v for v in verdicts if v.feasible and math.isfinite(v.value) and v.value > base]
     if not hopeful:
-        return " No feasible arm's estimate is above control's."
+        return " No feasible arm's estimate is above control's." + _detectable(verdicts)
     best = max(hopeful, key=lambda v: v.value)
     half = (best.high - best.low) / 2
     factor = (half / (best.value - base)) ** 2
     return (
         f" The most promising, {best.arm} ({_num(best.value)} [{_num(best.low)}, "
         f"{_num(best.high)}]), would need about {factor:.1f}x the users to clear it."
+    )
+
+
+def _detectable(verdicts: list[ArmVerdict], power: float = 0.8) -> str:
+    """The smallest change this pilot detects with ``power`` (two-sided at the intervals'
+    level), from the most precise feasible arm: (z_level + z_power)·SE. The SE falls with
+    sqrt(users), so a change half that size needs four times the users."""
+    measured = [v for v in verdicts if v.feasible and v.se > 0 and math.isfinite(v.high)]
+    if not measured:
+        return ""
+    best = min(measured, key=lambda v: v.se)
+    z_level = (best.high - best.value) / best.se
+    mde = (z_level + NormalDist().inv_cdf(power)) * best.se
+    return (
+        f" At this size a change smaller than ±{_num(mde)} cannot be told from none "
+        f"({power:.0%} power); a change of ±{_num(mde / 2)} would need about 4x the users."
     )
 
 

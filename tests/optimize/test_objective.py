@@ -159,3 +159,18 @@ def test_decide_on_names_a_score_and_the_decision_knows_each():
     assert BASELINES is SCORE_BASELINES
     with pytest.raises(InputError, match="objective.decide_on: unknown score 'visits'"):
         build(**{"objective.decide_on": "visits"})
+
+
+def test_an_undecided_run_says_the_smallest_change_it_could_detect():
+    """Offer below control on M: the statement gives (z_0.975 + z_0.8)·SE of the decision score,
+    the change this pilot would detect with 80 % power."""
+    from statistics import NormalDist
+
+    scenario, users = _hand_made()
+    users.loc[users.arm == "offer", ["platform_value", "insurer_value"]] = [[9.0, 3.0], [11.0, 3.5]]
+    objective = evaluate_objective(scenario, users)
+    decision = decide(objective, "M")
+    m = objective.arm("offer").scores["M"]
+    assert decision.recommended is None and m.value < 1
+    mde = (NormalDist().inv_cdf(0.975) + NormalDist().inv_cdf(0.8)) * m.se
+    assert f"smaller than ±{mde:,.4g} cannot be told from none (80% power)" in decision.statement
