@@ -6,19 +6,21 @@ test can recompute the text from the CSV.
 
 from __future__ import annotations
 
+import math
+
+from xsim.analysis.decision import Decision as RunDecision
+from xsim.analysis.objective import ObjectiveResult
 from xsim.reports.decision import ArmVerdict, Decision, Risk, rank_risks
-from xsim.reports.objective import arm_records
 from xsim.reports.tables import DASH, pct, sig
 
 CORRECTION_NAMES = {"holm": "Holm", "bh": "Benjamini-Hochberg", "none": "no"}
 
 
-def _run_decision_sentences(run_decision: dict | None) -> list[str]:
-    if not run_decision:
+def _run_decision_sentences(run_decision: RunDecision | None) -> list[str]:
+    if run_decision is None:
         return []
-    label = run_decision.get("score_label") or run_decision.get("decide_on")
-    sentences = [f"Decision (on the {label}): {run_decision['statement']}"]
-    sentences += [f"Fails a constraint: {note}." for note in run_decision.get("notes") or []]
+    sentences = [f"Decision (on the {run_decision.score_label}): {run_decision.statement}"]
+    sentences += [f"Fails a constraint: {note}." for note in run_decision.notes]
     return sentences
 
 
@@ -120,50 +122,48 @@ def joint_value_sentence(points, source: str) -> str:
     return f"Joint value M(S) = P(S)·F(S) ({source}): {listed}; highest for {values.idxmax()}."
 
 
-def sales_sentence(arm: str, sales: dict | None) -> str | None:
+def sales_sentence(arm: str, sales: dict[str, float]) -> str | None:
     """Where an arm's policies come from: partnership sales per user and the share of them
     that displaced an organic sale (cannibalisation), with its CI and twin-world truth."""
     if not sales or not sales.get("partnership_per_user"):
         return None
-    share = sales.get("cannibalised_share")
-    low, high = sales.get("displaced_low"), sales.get("displaced_high")
-    interval = f" [{sig(low)}, {sig(high)}]" if low is not None and high is not None else ""
-    truth = sales.get("displaced_true")
-    true_share = sales.get("cannibalised_share_true")
-    true_part = f"; true {sig(truth)}" if truth is not None else ""
-    if true_share is not None:
+    low, high = sales["displaced_low"], sales["displaced_high"]
+    truth, true_share = sales["displaced_true"], sales["cannibalised_share_true"]
+    true_part = "" if math.isnan(truth) else f"; true {sig(truth)}"
+    if not math.isnan(true_share):
         true_part += f", {pct(true_share, False)} of its partnership sales"
-    if low is not None and high is not None and low <= 0 <= high:
+    if low <= 0 <= high:
         share_part = "not distinguishable from none"
-    elif share is not None and share >= 0:
-        share_part = f"{pct(share, False)} of its partnership sales would have been organic"
+    elif sales["cannibalised_share"] >= 0:
+        share_part = (
+            f"{pct(sales['cannibalised_share'], False)} of its partnership sales would have "
+            "been organic"
+        )
     else:
         share_part = "a halo: organic sales rose beside the partnership's"
     return (
         f"Sales of {arm}: {sig(sales['partnership_per_user'])} partnership policies per user; "
-        f"organic sales displaced {sig(sales['displaced_per_user'])} per user{interval}"
-        f"{true_part} ({share_part})."
+        f"organic sales displaced {sig(sales['displaced_per_user'])} per user "
+        f"[{sig(low)}, {sig(high)}]{true_part} ({share_part})."
     )
 
 
-def fixed_cost_sentence(arms: list[dict]) -> str | None:
+def fixed_cost_sentence(objective: ObjectiveResult) -> str | None:
     """One-off costs per arm at roll-out (in total and per user), when any arm has them."""
     parts = [
-        f"{a.get('arm')} {sig(q['fixed_cost_at_rollout'])} ({sig(q['fixed_cost_per_user'])} "
-        "per user)"
-        for a in arms
-        if (q := a.get("quantities") or {}).get("fixed_cost_at_rollout")
+        f"{a.arm} {sig(q['fixed_cost_at_rollout'])} ({sig(q['fixed_cost_per_user'])} per user)"
+        for a in objective.arms
+        if (q := a.quantities).get("fixed_cost_at_rollout")
     ]
     return "Fixed costs at roll-out to every user: " + "; ".join(parts) + "." if parts else None
 
 
-def objective_sales_sentences(objective: dict | None) -> list[str]:
-    """`sales_sentence` for every arm of objective.json, then its roll-out fixed costs (none
-    without the file)."""
-    records = arm_records(objective)
-    arms = [{"arm": name, **record} for name, record in records.items()]
-    sentences = [*(sales_sentence(a["arm"], a.get("sales")) for a in arms),
-                 fixed_cost_sentence(arms)]  # fmt: skip
+def objective_sales_sentences(objective: ObjectiveResult | None) -> list[str]:
+    """`sales_sentence` for every arm, then the roll-out fixed costs (none without a result)."""
+    if objective is None:
+        return []
+    sentences = [*(sales_sentence(a.arm, a.sales) for a in objective.arms),
+                 fixed_cost_sentence(objective)]  # fmt: skip
     return [s for s in sentences if s]
 
 
@@ -188,7 +188,7 @@ def summary_paragraphs(
     srm: dict | None,
     extra_risks: list[Risk],
     extra_sentences: list[str] = (),
-    run_decision: dict | None = None,
+    run_decision: RunDecision | None = None,
 ) -> tuple[list[str], list[Risk]]:
     """The summary's sentences and every risk, most serious first (the first is quoted). A run's
     own decision (decision.json, on the scenario's objective) comes first when given; the

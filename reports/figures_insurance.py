@@ -88,7 +88,7 @@ def claims_plot(table: pd.DataFrame) -> tuple[Figure, str] | None:
 def pf_points(record: RunRecord) -> tuple[pd.DataFrame, str] | None:
     """Per arm P, F and M as scored in objective.json (None without it: the report never
     scores arms itself), with where they came from."""
-    scored = pf_frame(record.extras.get("objective"))
+    scored = pf_frame(record.objective)
     if scored is None:
         return None
     arms = [a for a in record.arms if a in scored.index]

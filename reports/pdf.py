@@ -65,11 +65,11 @@ def _run_report(doc: ReportDocument, record: RunRecord, label: str) -> None:
     claims, insurance_risks = run_chapters.insurance_numbers(record)
     points = pf_points(record)
     joint = [joint_value_sentence(*points)] if points is not None else []
-    joint += objective_sales_sentences(record.extras.get("objective"))
-    if points is not None and "decision" not in record.extras:  # else the decision is on M
+    joint += objective_sales_sentences(record.objective)
+    if points is not None and record.decision is None:  # else the decision is on M
         insurance_risks += joint_value_risk(points[0], decision.recommended, record.control)
     risks = chapters.executive_summary(doc, decision, effects, insurance_risks, joint,
-                                       record.extras.get("decision"))  # fmt: skip
+                                       record.decision)  # fmt: skip
     chapters.risks_section(doc, risks)
     chapters.methods(doc, effects, run_chapters.model_paragraphs(record),
                      run_chapters.run_caveats(record))  # fmt: skip

@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
+from xsim.analysis.decision import Decision
+from xsim.analysis.objective import ObjectiveResult
 from xsim.core.errors import InputError
 from xsim.core.yamlio import load_yaml, read_yaml_file
 
@@ -21,6 +23,8 @@ REQUIRED = ("manifest.json", "scenario.yaml", "users.parquet", "effects.json")
 OPTIONAL_TABLES = {"daily": "daily.parquet", "book": "book.parquet"}
 EXTRA_RESULTS = ("objective", "decision", "recommender", "risk", "calibration", "optimization",
                  "power", "replications")  # fmt: skip
+# Results read into their own types (the rest stay plain JSON data for generic sections)
+TYPED_RESULTS = {"objective": ObjectiveResult.from_dict, "decision": Decision.from_dict}
 EVENTS = "events.parquet"
 
 
@@ -58,7 +62,15 @@ class RunRecord:
     daily: pd.DataFrame | None = None
     book: pd.DataFrame | None = None
     truth: dict | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)  # TYPED_RESULTS typed, others JSON
+
+    @property
+    def objective(self) -> ObjectiveResult | None:
+        return self.extras.get("objective")
+
+    @property
+    def decision(self) -> Decision | None:
+        return self.extras.get("decision")
 
     @property
     def name(self) -> str:
@@ -130,7 +142,7 @@ def load_run(folder: str | Path) -> RunRecord:
         extras={
             name: data
             for name in EXTRA_RESULTS
-            if (data := reader.optional(f"{name}.json", _read_json)) is not None
+            if (data := reader.optional(f"{name}.json", _reader_of(name))) is not None
         },
     )
     if "arm" not in record.users.columns:
@@ -149,6 +161,9 @@ class _Reader:
     def _read(self, name: str, read, default):
         try:
             return read(self.folder / name)
+        except InputError as exc:  # read, but not the result it should be: its own lines
+            self.problems.extend(str(exc).splitlines())
+            return default
         except Exception as exc:  # any parse error: report it as bad input, not a traceback
             self.problems.append(f"{name}: unreadable ({type(exc).__name__}: {exc})")
             return default
@@ -174,6 +189,12 @@ class _Reader:
     def raise_problems(self) -> None:
         if self.problems:
             raise InputError(self.problems, str(self.folder))
+
+
+def _reader_of(name: str):
+    """How ``<name>.json`` is read: into its result type when it has one, else as JSON."""
+    typed = TYPED_RESULTS.get(name)
+    return _read_json if typed is None else lambda path: typed(_read_json(path))
 
 
 def _read_json(path: Path):

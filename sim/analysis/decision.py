@@ -10,10 +10,11 @@ The console, decision.json and the PDF's first page all print `Decision.statemen
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 from dataclasses import asdict, dataclass, field
+from statistics import NormalDist
 
 from xsim.analysis.objective import SCORE_BASELINES
+from xsim.core.errors import InputError
 from xsim.core.jsonio import finite
 
 BASELINES = SCORE_BASELINES  # score -> control's value on it: ratios 1, gains 0
@@ -62,6 +63,27 @@ class Decision:
         data = asdict(self)
         data["score_label"] = LABELS.get(self.decide_on, self.decide_on)
         return finite(data)
+
+    @property
+    def score_label(self) -> str:
+        return LABELS.get(self.decide_on, self.decide_on)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Decision:
+        """The decision `to_dict` wrote (decision.json); `InputError` naming the first missing
+        field when the document is not one."""
+        try:
+            arms = [ArmVerdict(**{k: _nan(v) for k, v in a.items()}) for a in data["arms"]]
+            return cls(str(data["decide_on"]), str(data["control"]), data["recommended"],
+                       str(data["statement"]), arms, list(data.get("notes") or []))  # fmt: skip
+        except (KeyError, TypeError) as exc:
+            what = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
+            raise InputError(f"not a decision ({what})", "decision.json") from exc
+
+
+def _nan(value):
+    """JSON's null for a number that was NaN."""
+    return math.nan if value is None else value
 
 
 def decide(objective, decide_on: str, truth: dict | None = None) -> Decision:

@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from xsim.analysis.baseline import closed_form_baseline
 from xsim.analysis.sales import sales_attribution
+from xsim.core.errors import InputError
 from xsim.core.jsonio import dumps, finite
-from xsim.core.units import DAYS_PER_YEAR
 from xsim.schema.objective import ObjectiveSpec
 
 if TYPE_CHECKING:
@@ -57,6 +58,11 @@ class Estimate:
     def exact(cls, value: float) -> Estimate:
         return cls(value, 0.0, value, value)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Estimate:
+        """From its JSON form, where a missing number is null."""
+        return cls(*(_number(data.get(k)) for k in ("value", "se", "low", "high")))
+
 
 @dataclass
 class ArmObjective:
@@ -74,6 +80,17 @@ class ArmObjective:
     truth: dict[str, float] = field(default_factory=dict)
     sales: dict[str, float] = field(default_factory=dict)  # xsim.analysis.sales
 
+    @classmethod
+    def from_dict(cls, data: dict) -> ArmObjective:
+        """From its JSON form (objective.json's ``arms`` entries); nulls read as NaN."""
+        scores = {name: Estimate.from_dict(e) for name, e in data["scores"].items()}
+        return cls(
+            str(data["arm"]), int(data["n_users"]), scores, Estimate.from_dict(data["value"]),
+            data["components"], data["constraints"], bool(data["feasible"]),
+            _numbers(data["quantities"]), _numbers(data.get("truth") or {}),
+            _numbers(data.get("sales") or {}),
+        )  # fmt: skip
+
 
 @dataclass
 class ObjectiveResult:
@@ -85,9 +102,24 @@ class ObjectiveResult:
     arms: list[ArmObjective]
     notes: list[str] = field(default_factory=list)
     baseline: dict = field(default_factory=dict)
+    confidence_level: float = 0.95  # of every interval
 
     def arm(self, name: str) -> ArmObjective:
         return next(a for a in self.arms if a.arm == name)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ObjectiveResult:
+        """The result `to_dict` wrote (objective.json). `InputError` naming the first missing
+        field when the document is not one."""
+        try:
+            arms = [ArmObjective.from_dict(a) for a in data["arms"]]
+            return cls(
+                str(data["control"]), data["combine"], data["claims_basis"],
+                data["decide_on"], data["valuation"], arms, list(data.get("notes") or []),
+                data.get("baseline") or {}, float(data.get("confidence_level", 0.95)),
+            )  # fmt: skip
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise InputError(f"not an objective result ({_what(exc)})", "objective.json") from exc
 
     def to_dict(self) -> dict:
         return finite(asdict(self))
@@ -149,7 +181,20 @@ def evaluate_objective(
     return ObjectiveResult(
         control, spec.combine, spec.claims_basis, spec.decide_on, valuation, arms,
         _sign_notes(arms, control), closed_form_baseline(scenario, users, book),
+        spec.confidence_level,
     )  # fmt: skip
+
+
+def _number(value) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _numbers(values: dict) -> dict[str, float]:
+    return {k: _number(v) for k, v in values.items()}
+
+
+def _what(exc: Exception) -> str:
+    return f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
 
 
 # --- scores -------------------------------------------------------------------------------
@@ -317,36 +362,3 @@ def _sign_notes(arms: list[ArmObjective], control: str) -> list[str]:
         if not base.components[column]["control"] > 0
     ]  # fmt: skip
     return notes
-
-
-# --- the seed's closed-form model ---------------------------------------------------------
-def closed_form_baseline(scenario, users: pd.DataFrame, book: pd.DataFrame | None) -> dict:
-    """The seed article's rough model, P = U·U_E/(U_E+U), F = F_E·U_E/(U_E+U), M = P·F, with U
-    the platform's users, U_E the insurer's customers (its historical book) and F_E the book's
-    annual premium. It ignores the strategy; beside it, per arm, the simulated counterparts in
-    the same units: users kept active and new annual premium, both scaled to all U users."""
-    products = scenario.insurer.products
-    n_book = scenario.insurer.historical_book.n_policies
-    if book is not None and len(book):
-        premium = book["product"].map({k: p.premium_per_year for k, p in products.items()})
-        f_e = float(premium.sum())
-    else:
-        f_e = n_book * float(np.mean([p.premium_per_year for p in products.values()]))
-    u = scenario.population.n_users
-    share = n_book / (n_book + u)
-    simulated = {}
-    years = scenario.experiment.duration_days / DAYS_PER_YEAR
-    columns = {"arm": users["arm"], "kept": 1 - users["churned"],
-               "premium_written": users["premium_written"]}  # fmt: skip
-    means = pd.DataFrame(columns).groupby("arm", sort=False).mean()  # not whole-table groups
-    for name, row in means.iterrows():
-        kept = float(row.kept) * u
-        premium_year = float(row.premium_written) * u / years
-        simulated[name] = {"P_users": kept, "F_premium_per_year": premium_year,
-                           "M": kept * premium_year}  # fmt: skip
-    return {
-        "label": "rough baseline: the seed's closed-form model (no strategy parameters)",
-        "U": u, "U_E": n_book, "F_E": f_e,
-        "P_users": u * share, "F_premium_per_year": f_e * share, "M": u * share * f_e * share,
-        "simulated": simulated,
-    }  # fmt: skip

@@ -175,7 +175,7 @@ def _print_run(result, shown: list, final: Path) -> None:
         console.print(item, highlight=False)
     if result.objective is not None:
         console.print(objective_table(result.objective))
-        for sentence in objective_sales_sentences(result.objective.to_dict()):
+        for sentence in objective_sales_sentences(result.objective):
             console.print(sentence, highlight=False)
     if result.decision is not None:
         console.print(f"[bold]Decision:[/] {result.decision.statement}", highlight=False)

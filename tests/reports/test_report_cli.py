@@ -97,3 +97,16 @@ def test_a_failed_report_keeps_the_finished_run(tmp_path, monkeypatch):
     assert f"xsim report {out}" in failed[0]
     assert [p.name for p in out.parent.iterdir()] == ["run"]  # no staging folder left
     assert "Traceback" not in result.output
+
+
+def test_report_names_a_result_file_that_is_not_its_type(small_run, tmp_path):
+    """objective.json and decision.json are read into their result types: a document of
+    another shape is refused with the file and the missing field, not drawn half-way."""
+    run = tmp_path / "loose"
+    shutil.copytree(small_run, run)
+    (run / "objective.json").write_text('{"arms": {"control": {"P": 1, "F": 1, "M": 1}}}')
+    (run / "decision.json").write_text('{"statement": "roll out"}')
+    result = run_cli("report", run)
+    assert result.exit_code == 2, result.output
+    assert "objective.json: not an objective result" in result.output
+    assert "decision.json: not a decision (missing field 'arms')" in result.output

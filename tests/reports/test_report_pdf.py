@@ -124,10 +124,11 @@ def test_optional_result_files_get_their_sections(small_run, tmp_path):
     shutil.copytree(small_run, run)
     curve = [{"n_per_arm": n, "power": min(1.0, n / 4000)} for n in (500, 1000, 2000, 4000)]
     power = {"alpha": 0.05, "target_power": 0.8, "curve": curve}
-    # M is read as scored, never recomputed: 17.0 is not 9.0 x 2.0 on purpose
-    objective = {"arms": {"control": {"P": 10.0, "F": 1.0, "M": 10.0},
-                          "offer": {"P": 11.0, "F": 1.5, "M": 16.5},
-                          "bundle": {"P": 9.0, "F": 2.0, "M": 17.0}}}  # fmt: skip
+    # M is read as scored, never recomputed: bundle's M is 17.0, not its P x F = 18.0
+    objective = json.loads((run / "objective.json").read_text(encoding="utf-8"))
+    bundle = next(a for a in objective["arms"] if a["arm"] == "bundle")
+    for name, value in (("P", 9.0), ("F", 2.0), ("M", 17.0)):
+        bundle["scores"][name] = {"value": value, "se": None, "low": None, "high": None}
     (run / "power.json").write_text(json.dumps(power))
     (run / "objective.json").write_text(json.dumps(objective))
     (run / "calibration.json").write_text(json.dumps({"aa_false_positive_rate": 0.049}))
