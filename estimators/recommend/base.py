@@ -29,6 +29,11 @@ class RecommenderSpecBase(BaseModel):
         description="pooled: one model on all arms' data (leaks treatment into control); "
         "per_arm: one model per arm trained on that arm's users",
     )
+    exploration_share: float = Field(
+        0.1, ge=0.0, le=1.0,
+        description="share of visitors whose last slate slot shows a random course they may "
+        "buy instead of the model's pick: new and unseen courses get a chance to sell",
+    )  # fmt: skip
 
 
 @runtime_checkable

@@ -1,4 +1,11 @@
-"""Popularity baseline: every user gets the catalogue ranked by how many users bought it."""
+"""Popularity: every user gets the same ranking of the catalogue.
+
+``score: count`` ranks by how many distinct users bought (or viewed, or the money spent): the
+textbook baseline, whose ranking locks onto whatever was shown first. ``score: rate`` (the
+default) ranks by the signal per distinct viewer, shrunk towards the catalogue's mean rate by a
+prior worth ``prior_weight`` times an average course's views: a course shown less is neither
+buried nor crowned by a few sales, and the scores do not change with the number of users.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +30,12 @@ class PopularitySpec(RecommenderSpecBase):
     signal: Literal["purchases", "views", "amounts"] = Field(
         "purchases",
         description="purchases/views: distinct users per item; amounts: total money spent",
+    )
+    score: Literal["rate", "count"] = Field(
+        "rate", description="rate: signal per viewer, shrunk to the mean; count: signal total"
+    )
+    prior_weight: float = Field(
+        0.5, ge=0.0, description="rate: the prior's weight in average views of one course"
     )
 
     def fit(
@@ -70,14 +83,30 @@ def fit_popularity(spec: PopularitySpec, data: Interactions) -> FittedPopularity
     else:
         primary = _distinct_users(getattr(data, spec.signal))
     views = _distinct_users(data.views)
-    return popularity_from_counts(primary, views, data.n_users, data.owned_matrix)
+    return popularity_from_counts(spec, primary, views, data.n_users, data.owned_matrix)
 
 
 def popularity_from_counts(
-    primary: np.ndarray, views: np.ndarray, n_users: int, owned: sp.csr_matrix | None = None
+    spec: PopularitySpec,
+    primary: np.ndarray,
+    views: np.ndarray,
+    n_users: int,
+    owned: sp.csr_matrix | None = None,
 ) -> FittedPopularity:
     """The fitted model from per-item counts (distinct users per item): what `fit` computes
     from matrices, for callers that keep only the counts (a simulation with millions of users
     need not hold a user × item matrix to rank by popularity)."""
-    tie_break = 1e-6 * views / max(views.max(), 1.0)
-    return FittedPopularity(item_scores=primary + tie_break, n_users=n_users, owned=owned)
+    if spec.score == "count" or spec.signal == "views":
+        tie_break = 1e-6 * views / max(views.max(), 1.0)
+        return FittedPopularity(item_scores=primary + tie_break, n_users=n_users, owned=owned)
+    return FittedPopularity(item_scores=shrunk_rate(primary, views, spec.prior_weight),
+                            n_users=n_users, owned=owned)  # fmt: skip
+
+
+def shrunk_rate(primary: np.ndarray, views: np.ndarray, prior_weight: float) -> np.ndarray:
+    """(signal + w·mean rate) / (views + w), w = prior_weight × mean views per item: the
+    empirical-Bayes mean of a rate. Scaling every count by c scales w by c too, so the scores
+    are the same for any number of users."""
+    weight = prior_weight * views.mean()
+    mean_rate = primary.sum() / views.sum() if views.sum() > 0 else 0.0
+    return (primary + weight * mean_rate) / np.maximum(views + weight, 1e-12)

@@ -54,6 +54,8 @@ BEHAVIOUR_DRAWS: tuple[str, ...] = (
     "browse",
     "search",
     "organic",
+    "explore",
+    "search_buy",
 )
 
 

@@ -23,6 +23,13 @@ _FATIGUE_HALFLIFE_DAYS = 7.0
 _MAX_VISIT_PROBABILITY = 0.95
 
 
+def cold_start_prior(catalogue: CourseCatalogue, streams: RandomStreams) -> np.ndarray:
+    """Course scores before any sale: the rating the platform shows (quality), ties broken by
+    a random jitter far below any rating difference, drawn once from the seed tree."""
+    jitter = streams.generator("estimators", 7).random(catalogue.n_courses)
+    return catalogue.quality + 1e-9 * jitter
+
+
 class Platform:
     """Applies one day of platform behaviour to a `WorldState` and logs what happened."""
 
@@ -40,7 +47,8 @@ class Platform:
         self.pop, self.cat, self.arm, self.streams, self.log = (
             population, catalogue, arm, streams, log,
         )  # fmt: skip
-        self.slates = Slates(catalogue.n_courses, self.spec.slate_size)
+        self.slates = Slates(cold_start_prior(catalogue, streams), self.spec.slate_size,
+                             scenario.recommender.exploration_share)  # fmt: skip
         self.observed = observed_log(scenario, population.n_users, catalogue.n_courses, arm)
         regular = ~catalogue.partner
         self.topic_courses = [
@@ -56,6 +64,7 @@ class Platform:
     def step(self, state: WorldState, day: int) -> np.ndarray:
         """Simulate day ``day`` for all users; return the day's visitors."""
         self._decay(state)
+        self.observed.pre = day < self.warmup_days
         visitors = self._visitors(state, day)
         buyers, items = self._choose(state, visitors, day)
         self._after_purchase(state, buyers, items, day)
@@ -94,7 +103,8 @@ class Platform:
         if len(visitors) == 0:
             return visitors, visitors
         arms = self.arm[visitors]
-        slate = self.slates.top_k(visitors, arms, state)
+        explore = self.streams.uniforms("explore", day, self.pop.n_users)[visitors]
+        slate = self.slates.top_k(visitors, arms, state, explore)
         item = np.maximum(slate, 0)  # -1 marks an empty slot; it gets zero probability below
         cut = state.arms.course_discount[arms[:, None], item]
         utility = self._utility(visitors, item, self.cat.price[item] * (1 - cut))
@@ -106,12 +116,25 @@ class Platform:
         prob = np.exp(utility)
         cdf = np.cumsum(prob, axis=1) / prob.sum(axis=1, keepdims=True)
         self._browse(visitors, slate, prob[:, 1:], day)
-        self._search(state, visitors, day)
+        searchers, opened = self._search(state, visitors, day)
         u = self.streams.uniforms("choice", day, self.pop.n_users)[visitors]
         choice = (u[:, None] > cdf[:, :-1]).sum(axis=1)  # 0 = no purchase
-        bought = choice > 0
-        rows = np.flatnonzero(bought)
-        return visitors[rows], slate[rows, choice[rows] - 1]
+        rows = np.flatnonzero(choice > 0)
+        buyers, items = visitors[rows], slate[rows, choice[rows] - 1]
+        more, found = self._search_purchases(state, searchers, opened, buyers, day)
+        return np.concatenate([buyers, more]), np.concatenate([items, found])
+
+    def _search_purchases(self, state, searchers, opened, slate_buyers, day: int):
+        """A searcher who bought nothing from the slate may buy the course they opened: a
+        binary logit of its utility (at the arm's price) against not buying. Courses sell
+        beyond the slates, so a recommender's blind spots are not the market's."""
+        u = self.streams.uniforms("search_buy", day, self.pop.n_users)[searchers]
+        keep = ~np.isin(searchers, slate_buyers)
+        users, items, u = searchers[keep], opened[keep], u[keep]
+        cut = state.arms.course_discount[self.arm[users], items]
+        utility = self._utility(users, items[:, None], (self.cat.price[items] * (1 - cut))[:, None])
+        buy = u < 1 / (1 + np.exp(self.spec.no_purchase_utility - utility[:, 0]))
+        return users[buy], items[buy]
 
     def _browse(self, visitors, slate, weight, day: int) -> None:
         """Each visitor opens one shown course (logit weights among the slate): the platform's
@@ -125,18 +148,21 @@ class Platform:
         seen = (items >= 0) & (total[:, 0] > 0)
         self.observed.add_views(visitors[seen], items[seen])
 
-    def _search(self, state: WorldState, visitors: np.ndarray, day: int) -> None:
+    def _search(self, state: WorldState, visitors: np.ndarray, day: int):
         """Some visitors also search their favourite topic and open a course they like (logit
         over that topic's visible courses they do not own): the signal recommenders get from
-        beyond their own slates."""
+        beyond their own slates. Returns (searchers who opened a course, the course)."""
         u = self.streams.uniforms("search", day, self.pop.n_users)[visitors]
         share = self.spec.search_share_of_visits
         searchers, u = visitors[u < share], u[u < share] / share  # u/share is U(0,1) again
         topics = self.favourite_topic[searchers]
+        opened = np.full(len(searchers), -1, np.int64)
         for topic, courses in enumerate(self.topic_courses):
             rows = np.flatnonzero(topics == topic)
             if len(rows) and len(courses):
-                self._search_topic(state, searchers[rows], courses, u[rows])
+                opened[rows] = self._search_topic(state, searchers[rows], courses, u[rows])
+        found = opened >= 0
+        return searchers[found], opened[found]
 
     def _search_topic(self, state, users, courses, u) -> None:
         utility = self.pop.taste[users] @ self.cat.vector[courses].T * self.spec.taste_weight
@@ -153,6 +179,7 @@ class Platform:
         found = cdf[:, -1] > 0
         pick = np.minimum((cdf < u[:, None] * cdf[:, -1:]).sum(axis=1), len(courses) - 1)
         self.observed.add_views(users[found], courses[pick[found]])
+        return np.where(found, courses[pick], -1)
 
     def _utility(self, users: np.ndarray, slate: np.ndarray, price: np.ndarray) -> np.ndarray:
         s = self.spec

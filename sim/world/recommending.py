@@ -35,6 +35,7 @@ class ObservedLog:
 
     def __init__(self, n_users: int, n_courses: int):
         self.shape = (n_users, n_courses)
+        self.pre = True  # set by the platform each day; the full matrices keep every period
         empty = sp.csr_matrix(self.shape)
         self.views, self.purchases, self.amounts = empty, empty, empty
         self._buffer: dict[str, list[np.ndarray]] = {"u": [], "i": [], "bu": [], "bi": [], "ba": []}
@@ -71,43 +72,57 @@ class ObservedLog:
 class CountLog:
     """Per-arm counts of distinct viewers and buyers per course: all a popularity ranking
     needs, in O(courses) memory plus one bit per (user, course) seen — never a user × course
-    matrix, so popularity scales to millions of users."""
+    matrix, so popularity scales to millions of users.
 
-    def __init__(self, n_users: int, n_courses: int, arm: np.ndarray, n_arms: int):
-        self.arm, self.n_users = arm, n_users
+    Counts of the warm-up (``pre`` true) are kept apart from the experiment's: a per-arm model
+    starts from everyone's warm-up counts and adds only its own arm's experiment counts, scaled
+    up by the arm's share so both weigh as the whole population would. Arms then diverge only
+    through what happened after treatment began."""
+
+    def __init__(self, spec, n_users: int, n_courses: int, arm: np.ndarray, n_arms: int):
+        self.spec, self.arm, self.n_users = spec, arm, n_users
         self.viewed = OwnedCourses(n_users, n_courses)
-        self.view_counts = np.zeros((n_arms, n_courses))
-        self.buyer_counts = np.zeros((n_arms, n_courses))
+        # [period, arm, course]: period 0 is the warm-up, 1 the experiment
+        self.view_counts = np.zeros((2, n_arms, n_courses))
+        self.buyer_counts = np.zeros((2, n_arms, n_courses))
+        self.share = np.bincount(arm, minlength=n_arms) / max(len(arm), 1)
+        self.pre = True
 
     def add_views(self, users: np.ndarray, items: np.ndarray) -> None:
-        pairs = np.unique(users.astype(np.int64) * self.view_counts.shape[1] + items)
-        users, items = np.divmod(pairs, self.view_counts.shape[1])
+        pairs = np.unique(users.astype(np.int64) * self.view_counts.shape[2] + items)
+        users, items = np.divmod(pairs, self.view_counts.shape[2])
         first = ~self.viewed.contains(users, items)
         self.viewed.add(users[first], items[first])
-        np.add.at(self.view_counts, (self.arm[users[first]], items[first]), 1)
+        np.add.at(self.view_counts[self._period], (self.arm[users[first]], items[first]), 1)
 
     def add_purchases(self, users: np.ndarray, items: np.ndarray, amounts: np.ndarray) -> None:
-        np.add.at(self.buyer_counts, (self.arm[users], items), 1)  # nobody buys a course twice
+        # nobody buys a course twice
+        np.add.at(self.buyer_counts[self._period], (self.arm[users], items), 1)
+
+    @property
+    def _period(self) -> int:
+        return 0 if self.pre else 1
 
     def models(self, scenario, social, features, arms, rng_for) -> dict:
         if not (self.view_counts.any() or self.buyer_counts.any()):
             return {}
         if scenario.recommender.pooling == "pooled":
-            views, buyers = self.view_counts.sum(axis=0), self.buyer_counts.sum(axis=0)
-            return {None: popularity_from_counts(buyers, views, self.n_users)}
-        return {
-            code: popularity_from_counts(
-                self.buyer_counts[code], self.view_counts[code], self.n_users
-            )
-            for code in np.unique(arms)
-        }
+            views, buyers = self.view_counts.sum(axis=(0, 1)), self.buyer_counts.sum(axis=(0, 1))
+            return {None: popularity_from_counts(self.spec, buyers, views, self.n_users)}
+        return {int(code): self._arm_model(int(code)) for code in np.unique(arms)}
+
+    def _arm_model(self, code: int):
+        share = max(self.share[code], 1e-12)
+        views = self.view_counts[0].sum(axis=0) + self.view_counts[1, code] / share
+        buyers = self.buyer_counts[0].sum(axis=0) + self.buyer_counts[1, code] / share
+        return popularity_from_counts(self.spec, buyers, views, self.n_users)
 
 
 def observed_log(scenario: Scenario, n_users: int, n_courses: int, arm: np.ndarray):
     """The compact counts for a purchase-ranked popularity model, the full matrices otherwise."""
     spec = scenario.recommender
     if spec.kind == "popularity" and spec.signal == "purchases":
-        return CountLog(n_users, n_courses, arm, len(scenario.arms))
+        return CountLog(spec, n_users, n_courses, arm, len(scenario.arms))
     return ObservedLog(n_users, n_courses)
 
 

@@ -2,8 +2,11 @@
 
 Per visitor: the k best-scoring courses the user may see (not owned, visible in the user's
 arm), the arm's pinned course first, and the last slot given up where an insurance slot is
-reserved (item -1 marks an empty slot). Until a recommender has been trained, every course
-scores the same and ties go to the lower course id.
+reserved (item -1 marks an empty slot). Until a recommender has been trained, courses are
+ranked by the ``prior`` (what the platform knows before any sale: the courses' ratings) with
+ties broken at random through the seed tree, never by course id. A share of visitors
+(``exploration_share``) sees a random course they may buy in the last model slot, so courses the
+model has not learnt about yet still sell.
 """
 
 from __future__ import annotations
@@ -20,18 +23,37 @@ class Slates:
     """Holds the current fitted recommender(s): one for everyone (``None`` key) when pooled,
     or one per arm code when each arm learns only from its own users."""
 
-    def __init__(self, n_courses: int, slate_size: int):
-        self.n_courses, self.slate_size = n_courses, slate_size
+    def __init__(self, prior: np.ndarray, slate_size: int, exploration_share: float = 0.0):
+        self.n_courses, self.slate_size = len(prior), slate_size
+        self.prior, self.exploration_share = prior, exploration_share
         self.models: dict[int | None, object] = {}
 
-    def top_k(self, users: np.ndarray, arms: np.ndarray, state: WorldState) -> np.ndarray:
+    def top_k(self, users: np.ndarray, arms: np.ndarray, state: WorldState,
+              explore_u: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+        """Slates of ``users``; ``explore_u`` (one U(0,1) per user) decides who explores and
+        which course they are shown."""
         slate = np.empty((len(users), self.slate_size), np.int64)
         for start in range(0, len(users), _CHUNK_USERS):
             block = slice(start, start + _CHUNK_USERS)
             slate[block] = self._block(users[block], arms[block], state)
+        if explore_u is not None and self.exploration_share > 0:
+            self._explore(slate, users, arms, state, explore_u)
         slate = self._pin(slate, users, arms, state)
         slate[state.slot_reserved[users], self.slate_size - 1] = -1
         return slate
+
+    def _explore(self, slate, users, arms, state, u: np.ndarray) -> None:
+        """Explorers' last slot becomes a uniformly drawn course (u / share is U(0,1) again)
+        when they may see it, do not own it and it is not already on their slate."""
+        rows = np.flatnonzero(u < self.exploration_share)
+        if not len(rows):
+            return
+        course = np.minimum((u[rows] / self.exploration_share * self.n_courses).astype(np.int64),
+                            self.n_courses - 1)  # fmt: skip
+        ok = state.arms.course_visible[arms[rows], course]
+        ok &= ~state.owned.contains(users[rows], course)
+        ok &= ~(slate[rows] == course[:, None]).any(axis=1)
+        slate[rows[ok], -1] = course[ok]
 
     def _block(self, users: np.ndarray, arms: np.ndarray, state: WorldState) -> np.ndarray:
         shortlist = self._shortlist()
@@ -57,7 +79,10 @@ class Slates:
         return np.where(np.take_along_axis(blocked, order, 1), -1, shortlist[order])
 
     def scores(self, users: np.ndarray, arms: np.ndarray) -> np.ndarray:
-        """Scores of every course for ``users`` from the model that serves their arm."""
+        """Scores of every course for ``users`` from the model that serves their arm (the
+        prior before any model has been trained)."""
+        if not self.models:
+            return np.tile(self.prior, (len(users), 1))
         scores = np.zeros((len(users), self.n_courses))
         if None in self.models:
             return self.models[None].scores(users).astype(float)
