@@ -9,17 +9,27 @@ from rich.table import Table
 from xsim.reports.tables import (
     CONSOLE_COLUMNS,
     LEFT_ALIGNED,
+    REALISED_CLAIMS_HEADER,
     effect_cells,
     effect_columns,
     format_value,
     overall_rows,
+    realised_claims_notes,
+    realised_claims_rows,
     summary_rows,
 )
 
 if TYPE_CHECKING:
     from xsim.pipeline.runner import RunResult
 
-__all__ = ["arm_table", "effect_cells", "effects_table", "format_value", "objective_table"]
+__all__ = [
+    "arm_table",
+    "claims_table",
+    "effect_cells",
+    "effects_table",
+    "format_value",
+    "objective_table",
+]
 
 
 def arm_table(result: RunResult) -> Table:
@@ -46,6 +56,18 @@ def effects_table(effects) -> Table:
         table.add_column(name, justify="left" if name in LEFT_ALIGNED - {"verdict"} else "right")
     for row in rows:
         table.add_row(*effect_cells(row, columns))
+    return table
+
+
+def claims_table(records: list[dict]) -> Table:
+    """Per arm (risk.json's ``realised_claims``): reported claims and amount with intervals,
+    the chain-ladder ultimate beside the simulation's true incurred."""
+    title = "Realised claims per arm (experiment period, reported by the horizon)"
+    table = Table(title=title, caption="\n".join(realised_claims_notes(records)) or None)
+    for name in REALISED_CLAIMS_HEADER:
+        table.add_column(name, justify="left" if name == "arm" else "right")
+    for row in realised_claims_rows(records):
+        table.add_row(*row)
     return table
 
 

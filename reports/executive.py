@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+from xsim.analysis.claims import NOT_ESTIMABLE
 from xsim.analysis.decision import Decision as RunDecision
 from xsim.analysis.objective import ObjectiveResult
 from xsim.reports.decision import ArmVerdict, Decision, Risk, rank_risks
@@ -67,6 +68,8 @@ def arm_sentence(verdict: ArmVerdict, control: str) -> str:
         f"{sig(row['diff_ci_low'])} to {sig(row['diff_ci_high'])}){lift}; adjusted p = "
         f"{sig(row['p_adjusted'])}, {state[row['significant']]} after correction"
     )
+    if row.get("status") == NOT_ESTIMABLE:
+        text += f" ({NOT_ESTIMABLE}: too few claims)"
     if row.get("prob_beat_control") is not None:
         text += f"; chance to beat control {pct(row['prob_beat_control'], False)}"
     text += "."

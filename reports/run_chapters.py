@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import pandas as pd
 
+from xsim.analysis.claims import MIN_CLAIMS
 from xsim.reports.decision import Risk
 from xsim.reports.document import ReportDocument
 from xsim.reports.figures_insurance import claims_plot, funnel_plot, pf_plot
 from xsim.reports.figures_time import cumulative_plot, retention_plot
 from xsim.reports.insurance import claims_table, funnel, insurance_risks
 from xsim.reports.runfolder import RunRecord
-from xsim.reports.tables import format_value, pct, sig, summary_rows
+from xsim.reports.tables import (
+    REALISED_CLAIMS_HEADER,
+    format_value,
+    pct,
+    realised_claims_notes,
+    realised_claims_rows,
+    sig,
+    summary_rows,
+)
 
 HEADINGS = {"arms": "Arms over time", "insurance": "Insurance and joint value"}
 _COMMON_STRATEGY_KEYS = {"start_day", "end_day", "every_days", "budget", "fixed_cost", "payer",
@@ -128,6 +137,7 @@ def insurance_section(doc: ReportDocument, record: RunRecord, table: pd.DataFram
         "user (above 1: adverse selection; known only in simulation)."
     )
     doc.table_of(header, rows, caption=caption, left={"arm"})
+    realised_claims_table(doc, record)
     chart = claims_plot(table)
     if chart is not None:
         doc.figure(*chart)
@@ -136,6 +146,23 @@ def insurance_section(doc: ReportDocument, record: RunRecord, table: pd.DataFram
         m_rows = [[str(a), format_value("", r.P), format_value("", r.F), sig(r.M, digits=4)]
                   for a, r in points[0].iterrows()]  # fmt: skip
         doc.table_of(["arm", "P(S)", "F(S)", "M(S) = P·F"], m_rows, caption="Joint value.")
+
+
+def realised_claims_table(doc: ReportDocument, record: RunRecord) -> None:
+    """risk.json's realised claims per arm (the console shows the same), when the run has it."""
+    records = (record.extras.get("risk") or {}).get("realised_claims")
+    if not records:
+        return
+    caption = (
+        "Realised claims: occurring in the experiment and reported by the horizon, with exact "
+        "Poisson (count) and compound-Poisson (amount) intervals; the chain-ladder ultimate "
+        "projects each arm's own reporting triangle (IBNR and Mack's standard error in "
+        "brackets), beside the simulation's true incurred (IBNR in brackets). Under "
+        f"{MIN_CLAIMS} claims an arm's claims metrics are not yet estimable."
+    )
+    caption = " ".join([caption, *(f"{note}." for note in realised_claims_notes(records))])
+    doc.table_of(list(REALISED_CLAIMS_HEADER), realised_claims_rows(records), caption=caption,
+                 left={"arm"})  # fmt: skip
 
 
 def _ci(value, low, high, claims) -> str:

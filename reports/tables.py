@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
+from xsim.analysis.claims import NOT_ESTIMABLE
 from xsim.core.columns import LOWER_IS_BETTER
 
 PERCENT_METRICS = {"course_conversion", "policy_conversion", "churn_rate", "loss_ratio"}
@@ -54,6 +55,8 @@ def adjustment(row: dict) -> str:
 
 
 def verdict(row: dict) -> str:
+    if row.get("status") == NOT_ESTIMABLE:  # too few claims: never a verdict either way
+        return NOT_ESTIMABLE
     if row["role"] == "guardrail":
         return {True: "holds", False: "breached", None: DASH}[row["noninferior"]]
     return {True: "significant", False: "n.s.", None: DASH}[row["significant"]]
@@ -147,3 +150,46 @@ def lower_is_better(row: dict) -> bool:
     if diff is None or prob is None or diff == 0 or abs(prob - 0.5) < 1e-9:
         return False
     return (diff < 0) == (prob > 0.5)
+
+
+REALISED_CLAIMS_HEADER = (
+    "arm",
+    "claims reported [CI]",
+    "amount reported [CI]",
+    "chain-ladder ultimate (IBNR ± S.E.)",
+    "true incurred (IBNR)",
+    "estimable",
+)
+
+
+def realised_claims_rows(records: list[dict]) -> list[list[str]]:
+    """Cells of risk.json's ``realised_claims``, one row per arm (console and PDF)."""
+    return [
+        [str(r["arm"]),
+         f"{r['claims_reported_count']:,} [{_one(r['claims_reported_count_ci_low'])}, "
+         f"{_one(r['claims_reported_count_ci_high'])}]",
+         f"{_money(r['claims_reported'])} [{_money(r['claims_reported_ci_low'])}, "
+         f"{_money(r['claims_reported_ci_high'])}]",
+         f"{_money(r['chain_ladder_ultimate'])} ({_money(r['chain_ladder_ibnr'])}"
+         f"{_se(r['chain_ladder_ibnr_se'])})",
+         f"{_money(r['true_claims_incurred'])} ({_money(r['true_claims_ibnr'])})",
+         "yes" if r["estimable"] else NOT_ESTIMABLE]
+        for r in records
+    ]  # fmt: skip
+
+
+def realised_claims_notes(records: list[dict]) -> list[str]:
+    """Each arm's note (why a number is missing or not to be read as a result)."""
+    return [f"{r['arm']}: {r['note']}" for r in records if r.get("note")]
+
+
+def _money(value) -> str:
+    return DASH if value is None else f"{value:,.0f}"
+
+
+def _se(value) -> str:
+    return "" if value is None else f" ± {value:,.0f}"
+
+
+def _one(value) -> str:
+    return DASH if value is None else f"{value:.1f}"

@@ -30,6 +30,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
+from xsim.analysis.claims import ClaimsGate
 from xsim.analysis.effects import RunEffects, estimate_effects
 from xsim.analysis.truth import Truth
 from xsim.core.rng import RandomStreams
@@ -176,7 +177,7 @@ def estimate_unit_effects(
     effects.settings["metrics"] = [renamed[m.name] for m in metrics]
     effects.settings["unit"] = "cluster"
     effects.notes.append(clusters.note())
-    return RunEffects(effects, truth)
+    return RunEffects(effects, truth, ClaimsGate.of(users, every))
 
 
 def cluster_table(users: pd.DataFrame, clusters: Clusters, columns: list[str]) -> pd.DataFrame:

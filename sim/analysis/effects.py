@@ -1,8 +1,9 @@
 """The effects of a simulated run: the A/B estimates with the simulated truth beside them.
 
 `RunEffects.to_dicts()` is the one primitive: the rows of `EffectsResult` plus, when twin worlds
-ran, ``true_diff``, ``true_rel_lift`` and ``ci_covers_truth``. CSV, JSON, the console table and
-the PDF are all derived from it.
+ran, ``true_diff``, ``true_rel_lift`` and ``ci_covers_truth``, and on every row ``status``
+("not yet estimable" for a claims metric with too few claims: `xsim.analysis.claims`). CSV,
+JSON, the console table and the PDF are all derived from it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from xsim.analysis.claims import ClaimsGate, gate_notes, gate_rows
 from xsim.analysis.truth import Truth
 from xsim.core.jsonio import dumps, finite
 from xsim.estimators.effects import EffectsResult, Guardrail, analyze
@@ -24,6 +26,7 @@ TRUTH_KEYS = ("true_diff", "true_rel_lift", "ci_covers_truth", "interference", "
 class RunEffects:
     effects: EffectsResult
     truth: Truth | None = None
+    claims_gate: ClaimsGate | None = None  # None: no claims counts, every row "estimated"
 
     @classmethod
     def not_estimated(cls, problems: list[str], truth: Truth | None = None) -> RunEffects:
@@ -48,7 +51,7 @@ class RunEffects:
             if raw_diff is not None and row["diff"] is not None and self.truth.members:
                 parts = self.truth.split(row["metric"], row["arm"], raw_diff, row["diff"])
                 row["interference"], row["sampling"] = map(finite, parts)
-        return rows
+        return gate_rows(rows, self.claims_gate)
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(self.to_dicts())
@@ -59,7 +62,8 @@ class RunEffects:
 
     @property
     def notes(self) -> list[str]:
-        return [*self.effects.notes, *self._truth_notes()]
+        gated = gate_notes(self.effects.to_dicts(), self.claims_gate)
+        return [*self.effects.notes, *self._truth_notes(), *gated]
 
     def to_json(self) -> str:
         document = json.loads(self.effects.to_json())
@@ -116,4 +120,5 @@ def estimate_effects(users: pd.DataFrame, scenario: Scenario, truth: Truth | Non
         guardrails=guardrails,
         expected_weights={name: arm.weight for name, arm in scenario.arms.items()},
     )
-    return RunEffects(effects, truth)
+    gate = ClaimsGate.of(users, [*metrics, *(g.metric for g in spec.guardrails)])
+    return RunEffects(effects, truth, gate)

@@ -1,11 +1,13 @@
-"""What a run says about risk: the model, its fit on the book, the monitor's history and the
-acquired cohorts' actual/expected against the book's (written to ``risk.json``)."""
+"""What a run says about risk: the model, its fit on the book, the monitor's history, the
+acquired cohorts' actual/expected against the book's and each arm's realised claims with their
+chain-ladder projection (written to ``risk.json``)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pyarrow as pa
 
+from xsim.analysis.claims import realised_claims
 from xsim.analysis.value import Policies, costs_of
 from xsim.core.units import DAYS_PER_YEAR
 from xsim.world.engine import WorldInputs, WorldResult
@@ -21,6 +23,7 @@ def risk_report(inputs: WorldInputs, world: WorldResult, users: pd.DataFrame,
         **_model_fit(inputs),
         "cohorts": final.to_dict("records"),
         "cohort_incurred": _incurred_ae(inputs, users, events),
+        "realised_claims": realised_claims(scenario, users, events, scenario.analysis.alpha),
         "monitor": world.monitor,
         "guardrail_loss_ratio": scenario.insurer.risk.monitor.guardrail_loss_ratio,
         "alerts": [row for row in world.monitor if row["alert"]],
@@ -28,6 +31,10 @@ def risk_report(inputs: WorldInputs, world: WorldResult, users: pd.DataFrame,
             "Projected loss ratio = model loss ratio x credibility-weighted actual/expected of "
             "reported claims; claims not yet reported (IBNR) are allowed for through the "
             "reporting-delay distribution.",
+            "Realised claims: claims occurring in the experiment and reported by the horizon, "
+            "with exact Poisson (count) and gamma-approximated compound-Poisson (amount) "
+            "intervals; chain_ladder_* project each arm's own reporting triangle to ultimate, "
+            "true_* are the simulation's incurred claims (IBNR included) for comparison.",
         ],
     }
 

@@ -46,7 +46,7 @@ from xsim.pipeline.memory import check_fits
 from xsim.pipeline.rundir import default_run_dir, staging, write_run
 from xsim.pipeline.runner import run as run_scenario
 from xsim.pipeline.runner import run_notes
-from xsim.reports.console import arm_table, effects_table, objective_table
+from xsim.reports.console import arm_table, claims_table, effects_table, objective_table
 from xsim.reports.executive import objective_sales_sentences
 from xsim.schema.io import example_scenario_text, load_scenario, scenario_json_schema
 
@@ -173,6 +173,8 @@ def _print_run(result, shown: list, final: Path) -> None:
         console.print(f"[dim][{i}] {note}[/]", highlight=False)
     for item in shown:  # the replications' summary, when asked for
         console.print(item, highlight=False)
+    if result.risk.get("realised_claims"):
+        console.print(claims_table(result.risk["realised_claims"]))
     if result.objective is not None:
         console.print(objective_table(result.objective))
         for sentence in objective_sales_sentences(result.objective):
