@@ -161,8 +161,8 @@ class _Reader:
     def _read(self, name: str, read, default):
         try:
             return read(self.folder / name)
-        except InputError as exc:  # read, but not the result it should be: its own lines
-            self.problems.extend(str(exc).splitlines())
+        except InputError as exc:  # read, but not what it should be: its own lines, per file
+            self.problems.extend(f"{name}: {problem}" for problem in exc.problems)
             return default
         except Exception as exc:  # any parse error: report it as bad input, not a traceback
             self.problems.append(f"{name}: unreadable ({type(exc).__name__}: {exc})")

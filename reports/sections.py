@@ -149,6 +149,16 @@ def _records(value: Any) -> list[dict] | None:
     return None
 
 
+def _risk(doc: ReportDocument, data: Any) -> None:
+    """risk.json without its realised claims, which the insurance chapter already tabulates."""
+    rest = (
+        {k: v for k, v in data.items() if k != "realised_claims"}
+        if isinstance(data, dict)
+        else data
+    )
+    generic(doc, rest)
+
+
 register("objective", "Joint value M(S) = P(S)·F(S)", objective.render)
 for _key, _title in (
     ("optimization", "Optimisation"),
@@ -156,6 +166,6 @@ for _key, _title in (
     ("replications", "Replications"),
     ("calibration", "Calibration of the statistics"),
     ("recommender", "Recommender quality"),
-    ("risk", "Risk model quality"),
 ):
     register(_key, _title)
+register("risk", "Risk model quality", _risk)

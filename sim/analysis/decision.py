@@ -78,7 +78,7 @@ class Decision:
                        str(data["statement"]), arms, list(data.get("notes") or []))  # fmt: skip
         except (KeyError, TypeError) as exc:
             what = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
-            raise InputError(f"not a decision ({what})", "decision.json") from exc
+            raise InputError(f"not a decision ({what})") from exc
 
 
 def _nan(value):

@@ -119,7 +119,7 @@ class ObjectiveResult:
                 data.get("baseline") or {}, float(data.get("confidence_level", 0.95)),
             )  # fmt: skip
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise InputError(f"not an objective result ({_what(exc)})", "objective.json") from exc
+            raise InputError(f"not an objective result ({_what(exc)})") from exc
 
     def to_dict(self) -> dict:
         return finite(asdict(self))
