@@ -61,12 +61,12 @@ class Decision:
 
     def to_dict(self) -> dict:
         data = asdict(self)
-        data["score_label"] = LABELS.get(self.decide_on, self.decide_on)
+        data["score_label"] = self.score_label
         return finite(data)
 
     @property
     def score_label(self) -> str:
-        return LABELS.get(self.decide_on, self.decide_on)
+        return LABELS.get(self.decide_on) or metric_label(self.decide_on)
 
     @classmethod
     def from_dict(cls, data: dict) -> Decision:
@@ -86,18 +86,18 @@ def _nan(value):
     return math.nan if value is None else value
 
 
-def decide(objective, decide_on: str, truth: dict | None = None) -> Decision:
-    """The decision on ``decide_on`` (a score of the objective) from an `ObjectiveResult`;
-    ``truth`` maps arm -> true score (twin worlds), shown beside each estimate."""
-    base = BASELINES.get(decide_on, 0.0)
-    verdicts = [
-        _verdict(arm, decide_on, base, (truth or {}).get(arm.arm))
-        for arm in objective.arms
-        if arm.arm != objective.control
-    ]
+def decide(objective, decide_on: str, effect_rows: list[dict] | None = None) -> Decision:
+    """The decision on ``decide_on`` from an `ObjectiveResult`: a score of the objective, or
+    a user-table metric whose difference from control (its raw overall effect row in
+    ``effect_rows``) decides. Each verdict carries its twin-world truth when known."""
+    if decide_on in BASELINES:
+        base, label = BASELINES[decide_on], LABELS[decide_on]
+        verdicts = [_score_verdict(arm, decide_on, base) for arm in _treated(objective)]
+    else:
+        base, label = 0.0, metric_label(decide_on)
+        verdicts = _metric_verdicts(objective, decide_on, effect_rows or [])
     winners = [v for v in verdicts if v.feasible and v.clears_control]
     best = max(winners, key=lambda v: v.value) if winners else None
-    label = LABELS.get(decide_on, decide_on)
     if best is not None:
         statement = (
             f"Roll out {best.arm}: its {label} is {_num(best.value)} "
@@ -111,13 +111,41 @@ def decide(objective, decide_on: str, truth: dict | None = None) -> Decision:
     return Decision(decide_on, objective.control, best and best.arm, statement, verdicts, notes)
 
 
-def _verdict(arm, decide_on: str, base: float, truth: float | None) -> ArmVerdict:
+def metric_label(metric: str) -> str:
+    return f"difference in {metric} per user"
+
+
+def _treated(objective) -> list:
+    return [arm for arm in objective.arms if arm.arm != objective.control]
+
+
+def _failed(arm) -> list[str]:
+    return [_constraint_line(arm.arm, name, c) for name, c in arm.constraints.items()
+            if not c["ok"]]  # fmt: skip
+
+
+def _score_verdict(arm, decide_on: str, base: float) -> ArmVerdict:
     est = arm.scores.get(decide_on)
     value, low, high, se = (est.value, est.low, est.high, est.se) if est else (math.nan,) * 4
-    failed = [_constraint_line(arm.arm, name, c) for name, c in arm.constraints.items()
-              if not c["ok"]]  # fmt: skip
-    return ArmVerdict(arm.arm, value, low, high, truth, arm.feasible, failed, bool(low > base),
-                      se)  # fmt: skip
+    truth = arm.truth.get(decide_on)
+    return ArmVerdict(arm.arm, value, low, high, truth, arm.feasible, _failed(arm),
+                      bool(low > base), se)  # fmt: skip
+
+
+def _metric_verdicts(objective, metric: str, rows: list[dict]) -> list[ArmVerdict]:
+    """One verdict per treated arm from the metric's raw overall effect row (difference vs
+    control with its CI); an arm without a row is undecidable (NaN, never cleared)."""
+    by_arm = {r["arm"]: r for r in rows
+              if r["metric"] == metric and r["segment"] is None and not r["cuped"]}  # fmt: skip
+    verdicts = []
+    for arm in _treated(objective):
+        row = by_arm.get(arm.arm, {})
+        value, low, high, se = (_nan(row.get(k)) for k in ("diff", "diff_ci_low",
+                                                           "diff_ci_high", "diff_se"))  # fmt: skip
+        truth = row.get("true_diff")
+        verdicts.append(ArmVerdict(arm.arm, value, low, high, truth, arm.feasible, _failed(arm),
+                                   bool(low > 0.0), se))  # fmt: skip
+    return verdicts
 
 
 def _constraint_line(arm: str, name: str, check: dict) -> str:

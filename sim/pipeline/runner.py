@@ -111,15 +111,15 @@ def run(
     truth = _truth(scenario, inputs, arm, progress, clock)
     del inputs
     release_freed_memory(scenario.population.n_users)
-    objective = decision = None
-    if with_objective:
-        objective = evaluate_objective(scenario, users, truth.means if truth else None, book)
-        decision = decide(objective, scenario.objective.decide_on)
-        clock.lap("objective")
     del table
     release_freed_memory(scenario.population.n_users)
     effects = _effects(users, scenario, truth, clusters)
     clock.lap("effects")
+    objective = decision = None
+    if with_objective:
+        objective = evaluate_objective(scenario, users, truth.means if truth else None, book)
+        decision = decide(objective, scenario.objective.decide_on, effects.to_dicts())
+        clock.lap("objective")
     return RunResult(
         scenario=scenario, users=users, daily=daily, book=book,
         summary_table=arm_summary(users, list(scenario.arms)), effects=effects, risk=risk,

@@ -64,7 +64,9 @@ class ObjectiveSpec(_Strict):
 
     combine: Literal["product", "nash"] = "product"
     decide_on: str = Field(
-        "M", description="the score the decision follows: " + ", ".join(DECISION_SCORES)
+        "M",
+        description="what the decision follows: a score (" + ", ".join(DECISION_SCORES) + ") "
+        "or one of analysis.metrics (its difference from control)",
     )
     claims_basis: Literal["model", "expected"] = Field(
         "model",
@@ -115,17 +117,21 @@ def _as_range(value: Any) -> Any:
 
 def objective_problems(s: Scenario) -> list[str]:
     """Cross-checks of `objective` and `optimize` against the rest of the scenario."""
-    problems = _objective_problems(s.objective)
+    problems = _objective_problems(s.objective, [m.name for m in s.analysis.metrics])
     if s.optimize is not None:
         problems += optimize_problems(s, s.optimize)
     return problems
 
 
-def _objective_problems(o: ObjectiveSpec) -> list[str]:
-    if o.decide_on in DECISION_SCORES:
+def _objective_problems(o: ObjectiveSpec, metrics: list[str]) -> list[str]:
+    """``decide_on`` names a score of the objective or one of the analysis metrics (whose
+    difference from control then decides)."""
+    if o.decide_on in DECISION_SCORES or o.decide_on in metrics:
         return []
-    known = ", ".join(DECISION_SCORES)
-    return [f"objective.decide_on: unknown score {o.decide_on!r} (known: {known})"]
+    return [
+        f"objective.decide_on: unknown score or metric {o.decide_on!r} (scores: "
+        f"{', '.join(DECISION_SCORES)}; analysis metrics: {', '.join(metrics) or 'none'})"
+    ]
 
 
 def optimize_problems(s: Scenario, o: OptimizeSpec, method: str | None = None) -> list[str]:

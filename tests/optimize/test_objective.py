@@ -157,8 +157,26 @@ def test_decide_on_names_a_score_and_the_decision_knows_each():
 
     assert set(DECISION_SCORES) == set(SCORES) == set(BASELINES) == set(LABELS)
     assert BASELINES is SCORE_BASELINES
-    with pytest.raises(InputError, match="objective.decide_on: unknown score 'visits'"):
-        build(**{"objective.decide_on": "visits"})
+    with pytest.raises(InputError, match="objective.decide_on: unknown score or metric 'nope'"):
+        build(**{"objective.decide_on": "nope"})
+
+
+def test_a_decision_on_a_metric_follows_its_effect_row(run_result):
+    """decide_on a metric: the verdict is the metric's raw overall difference from control,
+    with its CI and twin-world truth; the statement names the metric."""
+    rows = run_result.effects.to_dicts()
+    decision = decide(run_result.objective, "policy_conversion", rows)
+    row = next(r for r in rows if r["metric"] == "policy_conversion" and r["arm"] == "offer"
+               and r["segment"] is None and not r["cuped"])  # fmt: skip
+    verdict = decision.arms[0]
+    assert (verdict.value, verdict.low, verdict.high, verdict.truth) == (
+        row["diff"],
+        row["diff_ci_low"],
+        row["diff_ci_high"],
+        row["true_diff"],
+    )
+    assert "difference in policy_conversion per user" in decision.statement
+    assert (decision.recommended == "offer") == (row["diff_ci_low"] > 0)
 
 
 def test_an_undecided_run_says_the_smallest_change_it_could_detect():
