@@ -17,6 +17,7 @@ import typer
 from xsim import __version__
 from xsim.commands.analyze import analyze_command
 from xsim.commands.common import (
+    DEBUG,
     ScenarioPath,
     check_output_files,
     console,
@@ -248,7 +249,12 @@ def analyze_cmd(*args, pdf: Path | None = None, **kwargs) -> None:
 @app.callback(invoke_without_command=True)
 def _main(
     version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an error (XSIM_DEBUG=1).")
+    ] = False,
 ) -> None:
+    if debug:
+        DEBUG["on"] = True
     if version:
         typer.echo(f"xsim {__version__}")
         raise typer.Exit()

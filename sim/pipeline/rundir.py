@@ -55,8 +55,7 @@ def staging(final: Path) -> Iterator[Path]:
     The sibling is ``.<final>.tmp-<pid>-<random>`` and its first file is a marker naming this
     host, this process and ``final``: only folders with such a marker, made on this host by a
     process that is gone, are ever swept as stale (`_remove_stale_temporaries`)."""
-    if final.exists():
-        raise InputError(f"--out: {final} already exists; choose another folder")
+    check_new_folder(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     _remove_stale_temporaries(final.parent)
     temp = final.parent / f".{final.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
@@ -71,6 +70,19 @@ def staging(final: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
+
+
+def check_new_folder(final: Path) -> None:
+    """Refuse, before anything runs, a run folder path that cannot become a new folder: one
+    that exists, a symbolic link (even a dangling one: the final rename would fail after the
+    whole simulation), or one below an existing file."""
+    if final.is_symlink():
+        raise InputError(f"--out: {final} is a symbolic link; choose a new folder")
+    if final.exists():
+        raise InputError(f"--out: {final} already exists; choose another folder")
+    blocker = next((p for p in final.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise InputError(f"--out: {final} is below {blocker}, which is a file, not a folder")
 
 
 def _write_marker(temp: Path, final: Path) -> None:
