@@ -43,6 +43,8 @@ from xsim.commands.report import (
 from xsim.core.errors import InputError
 from xsim.core.jsonio import dumps
 from xsim.pipeline.checkpoint import Checkpoint
+from xsim.pipeline.cost import check_cost
+from xsim.pipeline.executors import check_scheduler_address
 from xsim.pipeline.memory import check_fits
 from xsim.pipeline.rundir import default_run_dir, staging, write_run
 from xsim.pipeline.runner import run as run_scenario
@@ -84,6 +86,7 @@ def run(
         Path | None,
         typer.Option("--resume", help="Continue the interrupted replications of RUN_DIR."),
     ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Run even when it would take hours.")] = False,
 ) -> None:
     """Simulate SCENARIO and write a run folder with tables, manifest and summary.
     With --replications R, an interrupted run keeps its finished replications; continue it
@@ -92,6 +95,8 @@ def run(
                "workers": workers, "scheduler": scheduler, "dask_local": dask_local}  # fmt: skip
     spec, final, checkpoint, options = _what_to_run(scenario, out, seed, resume, options)
     check_fits(spec)  # before any folder exists
+    check_cost("run", [(spec, 1 + options["replications"])], yes)
+    check_scheduler_address(options["scheduler"])
     with staging(final) as folder, _kept_on_interrupt(checkpoint, final) as kept:
         if options["replications"] > 0 and checkpoint is None:
             checkpoint = kept.start(spec, options)

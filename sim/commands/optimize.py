@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from xsim import __version__
 from xsim.commands.common import ScenarioPath, console, handles_errors
 from xsim.core.errors import InputError, XsimError
 from xsim.core.jsonio import dumps
+from xsim.pipeline.cost import check_cost, check_variants
 from xsim.pipeline.rundir import default_run_dir, staging
 from xsim.schema.io import load_scenario, scenario_hash, scenario_to_yaml
 from xsim.schema.objective import METHODS
@@ -32,7 +34,8 @@ Sets = Annotated[
     typer.Option("--set", help="Override PATH=VALUE (compare: PATH=V1,V2 sweeps); repeatable."),
 ]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
-Workers = Annotated[int, typer.Option(min=1, help="Processes running replications.")]
+Workers = Annotated[int, typer.Option(min=1, max=1024, help="Processes running replications.")]
+Yes = Annotated[bool, typer.Option("--yes", help="Run even when it would take hours.")]
 
 
 def optimize_command(
@@ -51,12 +54,15 @@ def optimize_command(
     workers: Workers = 1,
     out: Out = None,
     quiet: Quiet = False,
+    yes: Yes = False,
 ) -> None:
     """Search the strategy parameters SCENARIO's `optimize:` block declares for the best M(S)."""
     spec = load_scenario(scenario, _single_values(set_))
     overrides = {"method": method, "budget_evals": budget, "replications_per_eval": replications,
                  "final_replications": final_replications, "seed": seed}  # fmt: skip
     settings = resolve_settings(spec, **overrides)  # bad input fails before anything runs
+    runs = settings.budget_evals * settings.replications_per_eval + settings.final_replications
+    check_cost("optimize", [(spec, runs)], yes)
     final = out if out is not None else default_run_dir(
         spec.model_copy(update={"name": f"{spec.name}-optimize"})
     )  # fmt: skip
@@ -77,13 +83,19 @@ def compare_command(
         list[Path], typer.Argument(help="Scenario YAML files to compare.", show_default=False)
     ],
     set_: Sets = None,
-    replications: Annotated[int, typer.Option(min=1, help="Replications per variant.")] = 1,
+    replications: Annotated[
+        int, typer.Option(min=1, max=1_000_000, help="Replications per variant.")
+    ] = 1,
     workers: Workers = 1,
     out: Out = None,
     quiet: Quiet = False,
+    yes: Yes = False,
 ) -> None:
     """Run what-if variants (files x --set sweeps) and tabulate P, F and M with CIs."""
-    variants = build_variants(scenarios, parse_sets(set_))
+    sweeps = parse_sets(set_)
+    check_variants(len(scenarios) * math.prod(len(v) for v in sweeps.values()), yes)
+    variants = build_variants(scenarios, sweeps)
+    check_cost("compare", [(v.scenario, replications) for v in variants], yes)
     final = out if out is not None else _compare_dir()
     with staging(final) as folder:
         with _bar(quiet, "running variants") as progress:

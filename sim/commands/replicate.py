@@ -29,6 +29,7 @@ from rich.table import Table
 from xsim.commands.common import ScenarioPath, console, handles_errors
 from xsim.commands.report import NoPdf, exit_if_report_failed, run_pdf
 from xsim.core.errors import InputError
+from xsim.pipeline.cost import check_cost
 from xsim.pipeline.executors import make_executor
 from xsim.pipeline.rundir import default_run_dir, staging, write_run
 from xsim.pipeline.runner import run as run_scenario
@@ -36,11 +37,12 @@ from xsim.schema.analysis import outcome_metric
 from xsim.schema.io import load_scenario
 from xsim.schema.scenario import Scenario
 from xsim.studies.calibrate import aa_scenario, calibrate
-from xsim.studies.power import plot_power, simulate_power
+from xsim.studies.power import check_grid, plot_power, simulate_power
 from xsim.studies.replicate import ReplicationPlan, run_replications, write_json
 
 Replications = Annotated[
-    int, typer.Option("--replications", min=0, help="Independent replications to run.")
+    int,
+    typer.Option("--replications", min=0, max=1_000_000, help="Independent replications to run."),
 ]
 Workers = Annotated[
     int | None,
@@ -57,6 +59,10 @@ DaskLocal = Annotated[
 Out = Annotated[Path | None, typer.Option("--out", help="Output folder.")]
 Seed = Annotated[int | None, typer.Option(help="Override the scenario's seed.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+Yes = Annotated[bool, typer.Option("--yes", help="Run even when it would take hours.")]
+StudyReplications = Annotated[
+    int, typer.Option("--replications", min=1, max=1_000_000, help="Replications per batch.")
+]
 
 
 _TASK_LABELS = {"simulate": "simulating days", "truth": "twin worlds (truth)"}
@@ -117,12 +123,13 @@ def replications_for_run(spec: Scenario, folder: Path, replications: int, worker
 
 def calibrate_command(
     scenario: ScenarioPath,
-    replications: Replications = 200,
+    replications: StudyReplications = 200,
     aa_arm: Annotated[
         str | None, typer.Option("--aa-arm", help="Arm whose strategy every A/A arm runs.")
     ] = None,
     look_every_days: Annotated[
-        int, typer.Option("--look-every-days", min=1, help="Days between interim looks.")
+        int,
+        typer.Option("--look-every-days", min=1, max=3650, help="Days between interim looks."),
     ] = 7,
     out: Out = None,
     seed: Seed = None,
@@ -131,11 +138,13 @@ def calibrate_command(
     dask_local: DaskLocal = None,
     quiet: Quiet = False,
     no_pdf: NoPdf = False,
+    yes: Yes = False,
 ) -> None:
     """Certify the statistics on SCENARIO: A/A false positives, CI coverage, power versus
     the analytic power, SRM false alarms and the effect of peeking, over many replications."""
     spec = load_scenario(scenario, {"seed": seed} if seed is not None else None)
     aa_scenario(spec, aa_arm)  # a bad --aa-arm fails here, before anything is written
+    check_cost("calibrate", [(spec, 1 + 2 * replications)], yes)
     executor = make_executor(workers, scheduler, dask_local)
     final = out if out is not None else _default_out(spec, "calibration")
     clock = time.perf_counter()
@@ -185,7 +194,7 @@ def power_command(
     days: Annotated[
         str | None, typer.Option("--days", help="Durations in days (default: the scenario's).")
     ] = None,
-    replications: Replications = 200,
+    replications: StudyReplications = 200,
     target: Annotated[float, typer.Option("--target", min=0.05, max=0.99)] = 0.8,
     out: Out = None,
     seed: Seed = None,
@@ -194,6 +203,7 @@ def power_command(
     dask_local: DaskLocal = None,
     quiet: Quiet = False,
     no_pdf: NoPdf = False,
+    yes: Yes = False,
 ) -> None:
     """Simulated power curve of SCENARIO's pilot over users x days, the smallest pilot that
     reaches the target power, and the analytic answer beside it (with a plot)."""
@@ -201,6 +211,8 @@ def power_command(
     user_counts = _int_list(users, "--users")
     day_counts = _int_list(days, "--days") if days else [spec.experiment.duration_days]
     analysed = outcome_metric(metric, "--metric")
+    grid = check_grid(spec, analysed, user_counts, day_counts)
+    check_cost("power", [(spec, 1), *((g, replications) for g in grid)], yes)
     executor = make_executor(workers, scheduler, dask_local)
     final = out if out is not None else _default_out(spec, "power")
     clock = time.perf_counter()

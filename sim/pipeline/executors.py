@@ -27,6 +27,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from multiprocessing import get_context
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from xsim.core.errors import InputError, XsimError
 
@@ -285,9 +286,24 @@ def _require_dask() -> None:
         ) from None
 
 
+def check_scheduler_address(address: str | None) -> None:
+    """`InputError` unless ``address`` reads like a scheduler's (``tcp://host:8786``,
+    ``host:8786``): checked before any simulation, not when the replications start."""
+    if address is None:
+        return
+    parsed = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        port = parsed.port
+    except ValueError:
+        port = None
+    if not parsed.hostname or port is None or " " in address:
+        raise InputError(f"--scheduler: {address!r} is not an address like tcp://host:8786")
+
+
 def make_executor(workers: int | None = None, scheduler: str | None = None,
                   dask_local: int | None = None) -> Executor:  # fmt: skip
     """The executor the command-line options ask for; a local pool of all cores by default."""
+    check_scheduler_address(scheduler)
     if scheduler is not None or dask_local is not None:
         return DaskExecutor(address=scheduler, local_workers=dask_local)
     workers = workers if workers is not None else (os.cpu_count() or 1)

@@ -56,6 +56,28 @@ def grid_scenario(scenario: Scenario, metric: Metric, n_users: int, days: int) -
     return scenario.model_copy(update=update)
 
 
+def check_grid(scenario: Scenario, metric: Metric, users: list[int],
+               days: list[int]) -> list[Scenario]:  # fmt: skip
+    """The grid's scenarios, or `InputError` naming --users / --days where a size is outside
+    what the scenario itself allows (the schema's bounds) or leaves an arm under 2 users."""
+    problems = []
+    for option, field, model, values in (
+        ("--users", "n_users", scenario.population, users),
+        ("--days", "duration_days", scenario.experiment, days),
+    ):
+        info = type(model).model_fields[field]
+        limit = next((m.le for m in info.metadata if getattr(m, "le", None) is not None), None)
+        if limit is not None and max(values) > limit:
+            problems.append(f"{option}: {max(values):,} is above the scenario's limit {limit:,}")
+    smallest = 2 * len(scenario.arms)
+    if min(users) < smallest:
+        problems.append(f"--users: {min(users)} leaves an arm with fewer than 2 users; give at "
+                        f"least {smallest} for {len(scenario.arms)} arms")  # fmt: skip
+    if problems:
+        raise InputError(problems)
+    return [grid_scenario(scenario, metric, n, d) for n in users for d in days]
+
+
 def check_metric(metric: Metric) -> None:
     """`InputError` when the metric reads a column that is not an outcome of the user table."""
     problems = outcome_problems(metric, "--metric")
