@@ -131,7 +131,11 @@ def read_yaml_file(path: str | Path, source: str | None = None) -> str:
     path = Path(path)
     if path.stat().st_size > MAX_BYTES:
         raise InputError(_too_large(), source or str(path))
-    return path.read_text(encoding="utf-8")
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start}): not a YAML file",
+                         source or str(path)) from None  # fmt: skip
 
 
 def _too_large() -> str:

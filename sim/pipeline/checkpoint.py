@@ -27,6 +27,7 @@ from pathlib import Path
 
 from xsim.core.errors import InputError
 from xsim.core.jsonio import dumps
+from xsim.core.yamlio import read_yaml_file
 from xsim.schema.io import parse_scenario, scenario_hash, scenario_to_yaml
 from xsim.schema.scenario import Scenario
 
@@ -72,7 +73,7 @@ class Checkpoint:
             raise InputError(f"--resume: {final} is already complete; nothing to resume")
         if not (folder / OPTIONS_FILE).is_file() or not (folder / SCENARIO_FILE).is_file():
             raise InputError(f"--resume: no interrupted run of {final} (looked for {folder})")
-        text = (folder / SCENARIO_FILE).read_text(encoding="utf-8")
+        text = read_yaml_file(folder / SCENARIO_FILE)
         scenario = parse_scenario(text, source=str(folder / SCENARIO_FILE))
         options = _read_options(folder / OPTIONS_FILE)
         if options.get("scenario_sha256") != scenario_hash(scenario):

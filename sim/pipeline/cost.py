@@ -16,6 +16,9 @@ from xsim.schema.scenario import Scenario
 
 USER_DAYS_PER_SECOND = 6e6
 LIMIT_USER_DAYS = 2e10
+# every run also costs a fixed ~0.05 s (building the world, the analysis): a million tiny
+# replications take as long as a large world
+OVERHEAD_USER_DAYS_PER_RUN = 3e5
 LIMIT_VARIANTS = 1000  # each is validated before anything runs: a typo-sized grid takes minutes
 
 
@@ -30,7 +33,7 @@ def world_user_days(scenario: Scenario) -> float:
 def check_cost(what: str, runs: Iterable[tuple[Scenario, int]], yes: bool) -> float:
     """Total user-days of ``runs`` ((scenario, times run) pairs); `InputError` when it exceeds
     `LIMIT_USER_DAYS` and ``yes`` is false, naming the size and how to proceed."""
-    total = sum(world_user_days(s) * times for s, times in runs)
+    total = sum((world_user_days(s) + OVERHEAD_USER_DAYS_PER_RUN) * times for s, times in runs)
     if total > LIMIT_USER_DAYS and not yes:
         hours = total / USER_DAYS_PER_SECOND / 3600
         raise InputError(
