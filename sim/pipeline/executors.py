@@ -111,6 +111,14 @@ class LocalPoolExecutor:
         return f"local process pool ({self.workers} workers)"
 
 
+def owned_pool(workers: int) -> ProcessPoolExecutor:
+    """A plain process pool (for ``pool.map``) whose workers end with this process however it
+    ends, as `LocalPoolExecutor`'s do: `xsim compare` and `xsim optimize` use it."""
+    with single_threaded_children():
+        return ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                                   initializer=_die_with, initargs=(os.getpid(),))  # fmt: skip
+
+
 def _collect(pending: dict, results: list, progress: Progress | None,
              on_result: OnResult | None) -> None:  # fmt: skip
     for done, future in enumerate(as_completed(pending), 1):

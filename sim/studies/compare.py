@@ -11,7 +11,6 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from matplotlib.figure import Figure
 from xsim.core.errors import InputError
 from xsim.core.jsonio import dumps
 from xsim.core.rng import RandomStreams
+from xsim.pipeline.executors import owned_pool
 from xsim.schema.io import load_scenario, scenario_from_dict
 from xsim.schema.scenario import Scenario
 from xsim.studies.evaluate import light_copy
@@ -128,7 +128,7 @@ def _run_all(jobs: list[tuple], workers: int, progress) -> list[dict]:
             if progress:
                 progress(i, len(jobs))
         return out
-    with ProcessPoolExecutor(min(workers, len(jobs))) as pool:
+    with owned_pool(min(workers, len(jobs))) as pool:
         out = []
         for i, doc in enumerate(pool.map(run_objective, jobs), 1):
             out.append(doc)

@@ -20,6 +20,7 @@ import numpy as np
 
 from xsim.analysis.objective import constraint_limits
 from xsim.core.rng import RandomStreams
+from xsim.pipeline.executors import owned_pool
 from xsim.schema.io import _set_dotted, scenario_from_dict
 from xsim.schema.objective import is_integer_field, resolve_param
 from xsim.schema.scenario import Scenario
@@ -167,7 +168,7 @@ class Evaluator:
             records = [simulate_replication(job) for job in jobs]
         else:
             if self._pool is None:  # starting processes costs ~1 s: once per evaluator
-                self._pool = ProcessPoolExecutor(self.workers)
+                self._pool = owned_pool(self.workers)
             records = list(self._pool.map(simulate_replication, jobs))
         if not self.baseline:
             self.baseline = records[0].pop("baseline")

@@ -47,10 +47,15 @@ def _alive(pid: int) -> bool:
     return state != "Z"  # a zombie has ended; only its parent's bookkeeping is left
 
 
-def _start_replications(scenario: Path, out: Path) -> tuple[subprocess.Popen, list[int]]:
-    """A run whose replications are under way in two worker processes, and its processes."""
+Started = tuple[subprocess.Popen, list[int]]
+
+
+def _start_replications(scenario: Path, out: Path, command: tuple[str, ...] = ()) -> Started:
+    """A run (or ``command``) whose work is under way in two worker processes, and its
+    processes."""
     args = [*XSIM, "run", str(scenario), "--out", str(out), "--replications", "200",
             "--workers", "2", "--no-pdf", "-q"]  # fmt: skip
+    args = [*XSIM, *command, "--out", str(out)] if command else args
     process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     # resource tracker, fork server and two workers
@@ -72,6 +77,16 @@ def _ended_within(children: list[int], seconds: float) -> list[int]:
 
 def test_sigkill_of_a_replication_run_leaves_no_worker(scenario, tmp_path):
     process, children = _start_replications(scenario, tmp_path / "run")
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert _ended_within(children, 5.0) == []
+
+
+def test_sigkill_of_a_compare_sweep_leaves_no_worker(scenario, tmp_path):
+    """`xsim compare` (and `xsim optimize`, through the same pool) on two workers."""
+    sweep = ("compare", str(scenario), "--set", "seed=" + ",".join(map(str, range(60))),
+             "--replications", "4", "--workers", "2", "-q")  # fmt: skip
+    process, children = _start_replications(scenario, tmp_path / "sweep", sweep)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     assert _ended_within(children, 5.0) == []
