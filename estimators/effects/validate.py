@@ -67,6 +67,7 @@ def prepare(
     problems += parse_problems
     every_metric = primary + [metric for metric, _ in guards]
     cov_map = _covariate_map(covariates, primary)
+    problems += _check_covariates(cov_map, arm, every_metric)
     used = _used_columns(arm, every_metric, cov_map, segment)
     problems += _missing_columns(data, used)
     present = [c for c in used if c in data.columns]
@@ -89,6 +90,20 @@ def prepare(
     if dropped:
         plan.notes.append(f"Dropped {dropped:,} rows with missing values (dropna).")
     return plan
+
+
+def _check_covariates(cov_map: dict[str, list[str]], arm: str, metrics: list[Metric]) -> list[str]:
+    """A covariate must be fixed before assignment: the arm column or an analysed outcome as
+    a covariate absorbs the effect (a 'significant' CUPED row for a true effect of 0)."""
+    outcomes = {c for m in metrics for c in m.columns}
+    return [
+        f"covariate {column!r} (for {name}): is the "
+        + ("arm column" if column == arm else "outcome being analysed")
+        + "; a covariate must be measured before assignment"
+        for name, columns in cov_map.items()
+        for column in columns
+        if column == arm or column in outcomes
+    ]
 
 
 def _check_settings(alpha, correction, metrics, guardrails) -> list[str]:

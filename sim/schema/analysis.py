@@ -14,7 +14,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-from xsim.core.columns import LOWER_IS_BETTER, OUTCOMES, PROPORTIONS, USER_COLUMNS
+from xsim.core.columns import (
+    LOWER_IS_BETTER,
+    OUTCOMES,
+    PRE_PERIOD,
+    PROPORTIONS,
+    USER_ATTRIBUTES,
+    USER_COLUMNS,
+)
 from xsim.core.errors import InputError
 from xsim.estimators.effects import Metric, MetricSpec, dump_metric_spec, parse_metric_spec
 
@@ -118,10 +125,17 @@ def analysis_problems(a: AnalysisSpec) -> list[str]:
     for i, metric in enumerate(a.metrics):
         problems += outcome_problems(metric, f"analysis.metrics.{i}")
     problems += outcome_problems(a.primary, "analysis.primary")
+    allowed = set(USER_ATTRIBUTES + PRE_PERIOD) - {"arm", "user_id"}
     for metric, columns in a.covariates.items():
         for column in columns:
             if column not in known:
                 problems.append(f"analysis.covariates.{metric}: unknown column {column!r}")
+            elif column not in allowed:  # the arm, or anything measured after assignment
+                problems.append(
+                    f"analysis.covariates.{metric}: {column!r} is not a pre-period column (a "
+                    "covariate must be fixed before assignment: the arm or an outcome would "
+                    f"absorb the effect); use one of {', '.join(sorted(allowed))}"
+                )
     for i, guardrail in enumerate(a.guardrails):
         problems += outcome_problems(guardrail.metric, f"analysis.guardrails.{i}.metric")
     return problems

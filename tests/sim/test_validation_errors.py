@@ -82,3 +82,27 @@ def test_a_check_of_the_whole_input_keeps_its_own_lines():
         "shapes: draw something",
         "title: then name it",
     ]
+
+
+def test_the_arm_or_an_outcome_is_refused_as_a_covariate(tmp_path):
+    """A covariate must be fixed before assignment: the arm, or an outcome, would absorb the
+    effect and make a CUPED row 'significant' for a true effect of 0."""
+    import pytest
+    from typer.testing import CliRunner
+
+    from tests.sim.builders import build
+    from xsim.commands.app import app
+    from xsim.core.errors import InputError
+
+    with pytest.raises(InputError) as caught:
+        build(**{"analysis.covariates": {"course_conversion": ["arm", "course_revenue",
+                                                               "visits_pre"]}})  # fmt: skip
+    lines = [p for p in caught.value.problems if "analysis.covariates" in p]
+    assert len(lines) == 2 and "'arm' is not a pre-period" in lines[0]
+    assert "'course_revenue' is not a pre-period" in lines[1]
+    data = tmp_path / "pilot.csv"
+    data.write_text("arm,y,x\n" + "".join(f"{'ab'[i % 2]},{i % 2},{i}\n" for i in range(20)))
+    for column, what in (("arm", "arm column"), ("y", "outcome being analysed")):
+        result = CliRunner().invoke(app, ["analyze", str(data), "--arm", "arm", "--control",
+                                          "a", "--metric", "y", "--covariate", column])  # fmt: skip
+        assert result.exit_code == 2 and what in result.output, result.output
