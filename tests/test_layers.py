@@ -134,3 +134,43 @@ def test_a_forbidden_import_is_named(importer, imported):
     found = violations(graph)
     named = [line for line in found if line.startswith(f"{importer} (")]
     assert any(f"imports {imported} (" in line for line in named), found
+
+
+# The analysis reads a world through its event log only (DESIGN §2): these modules must not
+# reach the engine, not even through another module or a package's __init__.
+READ_THE_LOG_ONLY = ("xsim.analysis.metrics", "xsim.analysis.risk_report")
+
+
+def reachable(graph: dict[str, set[str]], module: str) -> set[str]:
+    """Every xsim module that importing ``module`` loads: its imports, theirs, and the
+    packages (``__init__``) on the way to each."""
+    seen, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        parts = name.split(".")
+        for prefix in (".".join(parts[:i]) for i in range(1, len(parts) + 1)):
+            if prefix not in seen:
+                seen.add(prefix)
+                todo.extend(graph.get(prefix, ()))
+    return seen - {module}
+
+
+@pytest.mark.parametrize("module", READ_THE_LOG_ONLY)
+def test_metrics_and_risk_report_do_not_import_the_engine(module):
+    assert "xsim.world.engine" not in reachable(import_graph(), module)
+
+
+def test_reaching_the_engine_through_another_module_is_caught():
+    graph = import_graph()
+    graph["xsim.world.population"] = graph["xsim.world.population"] | {"xsim.world.engine"}
+    assert "xsim.world.engine" in reachable(graph, "xsim.analysis.metrics")
+
+
+def test_importing_metrics_and_risk_report_loads_no_engine():
+    """The same, as Python sees it: a fresh interpreter that imports both."""
+    import subprocess
+    import sys
+
+    code = f"import sys, {', '.join(READ_THE_LOG_ONLY)}; print('xsim.world.engine' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

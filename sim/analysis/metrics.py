@@ -1,5 +1,9 @@
 """From the event log to tables: one row per user, a daily series per arm, per-arm summaries.
 
+The event log is all these tables read of a simulation (with the scenario, the population and
+the arm assignment, which are its inputs): behaviour from its events, the engine's daily
+counters and each user's final state from the kinds `xsim.core.eventlog` describes.
+
 Money follows who pays: the platform earns what users paid for courses, the course discounts
 the insurer funds and the insurer's commission, and pays its own contacts, rewards and fixed
 costs (a discount it funds is revenue forgone, already missing from what users paid); the
@@ -13,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from xsim.core.eventlog import KINDS, ORGANIC, PAYERS, kind_codes, payer_codes
+from xsim.core.errors import XsimError
+from xsim.core.eventlog import KINDS, ORGANIC, PAYERS, SNAPSHOT_FIELDS, kind_codes, payer_codes
 from xsim.core.units import DAYS_PER_YEAR, held_days
 from xsim.schema.scenario import Scenario
-from xsim.world.engine import WorldResult
 from xsim.world.population import Population
 
 _K = {k: i for i, k in enumerate(KINDS)}
@@ -73,8 +77,9 @@ class _Log:
 
 
 def user_table(scenario: Scenario, population: Population, arm: np.ndarray,
-               world: WorldResult, table: pa.Table) -> pd.DataFrame:  # fmt: skip
-    """One row per user: arm, traits, pre-period covariates and experiment-period outcomes."""
+               table: pa.Table) -> pd.DataFrame:  # fmt: skip
+    """One row per user: arm, traits, pre-period covariates and experiment-period outcomes,
+    from the world's event log ``table`` (``arm``: each user's arm code)."""
     log = _Log(table, population.n_users, scenario.experiment.warmup_days)
     columns = {
         "user_id": np.arange(population.n_users),
@@ -88,7 +93,7 @@ def user_table(scenario: Scenario, population: Population, arm: np.ndarray,
         "push_opt_in": population.push_opt_in,
         "true_risk": population.latent_risk,
         "insurance_need": population.insurance_need,
-        **_platform_columns(log, world),
+        **_platform_columns(log, _final_state(scenario, population, log)),
         **_offer_columns(log),
         **_fixed_cost_columns(log, arm, len(scenario.arms)),
         **_insurance_columns(scenario, log),
@@ -104,22 +109,48 @@ def _compact(values):
     return values
 
 
-def _platform_columns(log: _Log, world: WorldResult) -> dict[str, np.ndarray]:
-    s = world.state
+def _final_state(scenario: Scenario, population: Population, log: _Log) -> dict[str, np.ndarray]:
+    """Each user's state at the horizon, from the final kinds of the log, in the world's dtypes
+    (counts int32, levels float32): visits before and in the experiment, activity,
+    engagement, and awareness and trust (their starting values unless the log moves them)."""
+    n = log.n_users
+    rows = log.kind == _K["final_state"]
+    users = log.user[rows]
+    if len(users) != n:
+        raise XsimError(f"the event log holds the final state of {len(users)} of {n} users")
+    state = {
+        "visits_pre": np.zeros(n, np.int32),
+        "visits": np.zeros(n, np.int32),
+        "active": np.zeros(n, bool),
+        "engagement": np.zeros(n, np.float32),
+        "awareness": population.insurance_awareness.astype(np.float32),
+        "trust": np.full(n, scenario.insurer.initial_trust, np.float32),
+    }
+    state["visits_pre"][users] = log.ref[rows]
+    state["visits"][users] = log.item[rows]
+    state["active"][users] = log.channel[rows] == 1
+    state["engagement"][users] = log.amount[rows]
+    for name in ("awareness", "trust"):
+        moved = log.kind == _K[f"final_{name}"]
+        state[name][log.user[moved]] = log.amount[moved]
+    return state
+
+
+def _platform_columns(log: _Log, s: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     purchases = log.count("purchase")
     return {
-        "visits_pre": s.visits_pre,
+        "visits_pre": s["visits_pre"],
         "purchases_pre": log.count("purchase", "pre"),
         "course_revenue_pre": log.total("purchase", "pre"),
-        "visits": s.visits,
+        "visits": s["visits"],
         "purchases": purchases,
         "course_conversion": (purchases > 0).astype(np.int8),
         "course_revenue": log.total("purchase"),
         "shares": log.count("share"),
-        "churned": (~s.active).astype(np.int8),
-        "engagement_final": s.engagement,
-        "awareness_final": s.awareness,
-        "trust_final": s.trust,
+        "churned": (~s["active"]).astype(np.int8),
+        "engagement_final": s["engagement"],
+        "awareness_final": s["awareness"],
+        "trust_final": s["trust"],
     }
 
 
@@ -225,8 +256,9 @@ def _money_columns(c: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-def daily_table(scenario: Scenario, world: WorldResult, table: pa.Table) -> pd.DataFrame:
-    """One row per (day, arm): snapshot counters plus the day's events and money."""
+def daily_table(scenario: Scenario, table: pa.Table) -> pd.DataFrame:
+    """One row per (day, arm): the engine's daily counters plus the day's events and money,
+    all from the world's event log ``table``."""
     log = _Log(table, 0, scenario.experiment.warmup_days)
     n_arms = len(scenario.arms)
     size = scenario.horizon_days * n_arms
@@ -237,7 +269,7 @@ def daily_table(scenario: Scenario, world: WorldResult, table: pa.Table) -> pd.D
         m = inside & (log.kind == _K[kind])
         return np.bincount(key[m], weights=log.amount[m] if money else None, minlength=size)
 
-    snap = pd.DataFrame(world.snapshots)
+    snap = _snapshots(log, n_arms)
     events = pd.DataFrame(
         {
             "day": np.repeat(np.arange(scenario.horizon_days), n_arms),
@@ -255,6 +287,21 @@ def daily_table(scenario: Scenario, world: WorldResult, table: pa.Table) -> pd.D
     daily.insert(1, "experiment_day", daily.day - scenario.experiment.warmup_days)
     daily["arm"] = np.asarray(list(scenario.arms))[daily.arm]
     return daily
+
+
+def _snapshots(log: _Log, n_arms: int) -> pd.DataFrame:
+    """The ``snapshot`` events as one row per (day, arm) with users, in (day, arm) order: the
+    counters of `SNAPSHOT_FIELDS` (counts as int64, the mean engagement as float64)."""
+    rows = log.kind == _K["snapshot"]
+    keys, row = np.unique(log.day[rows].astype(np.int64) * n_arms + log.arm[rows],
+                          return_inverse=True)  # fmt: skip
+    values = np.full((len(keys), len(SNAPSHOT_FIELDS)), np.nan)
+    values[row, log.item[rows]] = log.amount[rows]
+    snap = pd.DataFrame({"day": keys // n_arms, "arm": keys % n_arms})
+    for field, name in enumerate(SNAPSHOT_FIELDS):
+        column = values[:, field]
+        snap[name] = column if name == "mean_engagement" else column.astype(np.int64)
+    return snap
 
 
 SUMMARY_COLUMNS = {

@@ -1,32 +1,41 @@
 """What a run says about risk: the model, its fit on the book, the monitor's history, the
 acquired cohorts' actual/expected against the book's and each arm's realised claims with their
-chain-ladder projection (written to ``risk.json``)."""
+chain-ladder projection (written to ``risk.json``).
+
+The world's part comes from its event log alone: the policies with their lapses and reported
+claims, and the rows the risk monitor logged at each check."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from xsim.analysis.claims import realised_claims
 from xsim.analysis.value import Policies, costs_of
+from xsim.core.eventlog import INITIAL, KINDS, MONITOR_FIELDS, kind_codes
 from xsim.core.units import DAYS_PER_YEAR
-from xsim.world.engine import WorldInputs, WorldResult
+from xsim.schema.scenario import Scenario
+from xsim.world.inputs import WorldInputs
 from xsim.world.risk import book_costs, cohort_status
 
+_COUNTS = ("policies", "reported_claims")  # monitor fields that are counts
 
-def risk_report(inputs: WorldInputs, world: WorldResult, users: pd.DataFrame,
-                events: pa.Table) -> dict:  # fmt: skip
+
+def risk_report(inputs: WorldInputs, users: pd.DataFrame, events: pa.Table) -> dict:
+    """The risk report of the world whose event log is ``events`` (``users``: its user table)."""
     scenario = inputs.scenario
-    final = cohort_status(scenario, world.policies, inputs.expected_claim_cost,
+    final = cohort_status(scenario, policy_book(events), inputs.expected_claim_cost,
                           float(scenario.horizon_days))  # fmt: skip
+    monitor = monitor_history(scenario, events)
     return {
         **_model_fit(inputs),
         "cohorts": final.to_dict("records"),
         "cohort_incurred": _incurred_ae(inputs, users, events),
         "realised_claims": realised_claims(scenario, users, events, scenario.analysis.alpha),
-        "monitor": world.monitor,
+        "monitor": monitor,
         "guardrail_loss_ratio": scenario.insurer.risk.monitor.guardrail_loss_ratio,
-        "alerts": [row for row in world.monitor if row["alert"]],
+        "alerts": [row for row in monitor if row["alert"]],
         "notes": [
             "Projected loss ratio = model loss ratio x credibility-weighted actual/expected of "
             "reported claims; claims not yet reported (IBNR) are allowed for through the "
@@ -37,6 +46,66 @@ def risk_report(inputs: WorldInputs, world: WorldResult, users: pd.DataFrame,
             "true_* are the simulation's incurred claims (IBNR included) for comparison.",
         ],
     }
+
+
+def policy_book(events: pa.Table) -> pd.DataFrame:
+    """The platform policies of an event log as the insurer's book holds them at its end (the
+    columns of `xsim.world.risk.PolicyBook.table`), one row per policy in id order: start,
+    lapse day (inf while in force), claims reported so far and their amount."""
+    kinds = kind_codes(events)
+
+    def columns(kind: str, *names: str) -> list[np.ndarray]:
+        rows = pa.array(np.flatnonzero(kinds == KINDS.index(kind)))
+        return [events.column(name).take(rows).to_numpy() for name in names]
+
+    user, product, arm, day, premium, channel, ref = columns(
+        "policy", "user", "item", "arm", "day", "amount", "channel", "ref"
+    )
+    order = np.argsort(ref, kind="stable")
+    n = len(ref)
+    if not np.array_equal(ref[order], np.arange(n)):
+        raise ValueError("policy ids in the event log are not 0, 1, 2, ...")
+    lapse_day, lapse_ref = columns("lapse", "day", "ref")
+    end_day = np.full(n, np.inf)
+    end_day[lapse_ref] = lapse_day
+    claim_ref, claim_policy = columns("claim_policy", "ref", "amount")
+    policy_of_claim = np.full(claim_ref.max() + 1 if len(claim_ref) else 0, -1, np.int64)
+    policy_of_claim[claim_ref] = claim_policy
+    reported_ref, reported_amount = columns("claim_reported", "ref", "amount")
+    on = policy_of_claim[reported_ref]
+    return pd.DataFrame(
+        {
+            "user": user[order].astype(np.int64),
+            "product": product[order].astype(np.int64),
+            "arm": arm[order].astype(np.int64),
+            "start_day": day[order].astype(float),
+            "premium": premium[order],
+            "initial": channel[order] == INITIAL,
+            "end_day": end_day,
+            "reported_count": np.bincount(on, minlength=n).astype(float),
+            "reported_amount": np.bincount(on, weights=reported_amount, minlength=n),
+        }
+    )
+
+
+def monitor_history(scenario: Scenario, events: pa.Table) -> list[dict]:
+    """The risk monitor's rows, one per check and arm in check order: day, arm name, the
+    fields of `MONITOR_FIELDS` (counts as int, ``alert`` as bool)."""
+    rows = pa.array(np.flatnonzero(kind_codes(events) == KINDS.index("monitor")))
+    day, arm, field, value = (events.column(name).take(rows).to_numpy()
+                              for name in ("day", "arm", "item", "amount"))  # fmt: skip
+    n_arms, names = len(scenario.arms), list(scenario.arms)
+    keys, row = np.unique(day.astype(np.int64) * n_arms + arm, return_inverse=True)
+    values = np.full((len(keys), len(MONITOR_FIELDS)), np.nan)
+    values[row, field] = value
+    history = []
+    for key, numbers in zip(keys.tolist(), values.tolist(), strict=True):
+        record = {"day": key // n_arms, "arm": names[key % n_arms]}
+        for name, number in zip(MONITOR_FIELDS, numbers, strict=True):
+            record[name] = int(number) if name in _COUNTS else number
+        record["alert"] = bool(record["alert"])
+        history.append(record)
+    return history
 
 
 def _incurred_ae(inputs: WorldInputs, users: pd.DataFrame, events: pa.Table) -> list[dict]:

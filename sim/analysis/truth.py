@@ -29,7 +29,8 @@ from xsim.analysis.metrics import user_table
 from xsim.analysis.value import with_values, world_costs
 from xsim.core.eventlog import EventLog
 from xsim.estimators.effects import Metric
-from xsim.world.engine import Engine, WorldInputs
+from xsim.world.engine import Engine
+from xsim.world.inputs import WorldInputs
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ def twin_world_users(inputs: WorldInputs, arm_code: int) -> pd.DataFrame:
     everyone = np.full(population.n_users, arm_code, dtype=np.int16)
     with tempfile.TemporaryDirectory(prefix="xsim-twin-") as folder:
         with EventLog(Path(folder) / "events.parquet") as log:
-            world = Engine(inputs, everyone, log).run()
+            Engine(inputs, everyone, log).run()
         events = log.read()
-        users = user_table(inputs.scenario, population, everyone, world, events)
+        users = user_table(inputs.scenario, population, everyone, events)
         return with_values(inputs.scenario, users, events, world_costs(inputs))

@@ -7,6 +7,31 @@ Columns: ``day`` (float, simulation time), ``kind`` (dictionary-encoded name), `
 ``arm``, ``item`` (course or product code, -1 if none), ``channel`` (-1 if none), ``amount``
 (money, or days for delays), ``payer`` ('platform', 'insurer', 'user' or 'none') and ``ref``
 (claim or policy id linking related events, -1 if none).
+
+Besides what happens, the engine writes what the analysis needs of its state, so metrics read
+the log alone (a handful of rows per day and arm, one row per user at the end, never one per
+visit):
+
+``snapshot``
+    Each day, per arm with users, user -1: one event per daily counter, ``item`` = its index
+    in `SNAPSHOT_FIELDS`, ``amount`` = its value.
+``monitor``
+    Each risk-monitor check, per arm, user -1: one event per field of the monitor's row,
+    ``item`` = its index in `MONITOR_FIELDS`, ``amount`` = its value (NaN kept, ``alert`` 1/0).
+``claim_policy``
+    When a claim occurs, for the claimant: ``item`` = product, ``ref`` = claim id (as on the
+    ``claim``, ``claim_reported`` and ``claim_paid`` events), ``amount`` = the id of the
+    policy the claim falls on (the ``ref`` of its ``policy`` event).
+``final_state``
+    At the horizon, one event for every user: ``item`` = visits in the experiment, ``ref`` =
+    visits in the warm-up, ``channel`` = 1 if still active else 0, ``amount`` = engagement.
+``final_awareness``, ``final_trust``
+    At the horizon, for the users whose insurance awareness (trust in the insurer) is no longer
+    the population's starting awareness (``insurer.initial_trust``): ``amount`` = the value.
+    Everyone else still has the starting value.
+
+Engagement, awareness and trust are float32 in the world: ``amount`` (float64) holds them
+exactly. Final events have ``day`` = the horizon.
 """
 
 from __future__ import annotations
@@ -41,7 +66,20 @@ KINDS: tuple[str, ...] = (
     "risk_alert",
     "pause",
     "subsidy",
+    # the engine's state for the analysis (see the module docstring): new kinds go last, so
+    # the codes of the kinds above never change
+    "snapshot",
+    "monitor",
+    "claim_policy",
+    "final_state",
+    "final_awareness",
+    "final_trust",
 )
+SNAPSHOT_FIELDS: tuple[str, ...] = ("active_users", "visits", "mean_engagement", "insured_users")
+MONITOR_FIELDS: tuple[str, ...] = (
+    "policies", "exposure_years", "reported_claims", "actual_to_expected_raw", "credibility",
+    "actual_to_expected", "projected_loss_ratio", "alert",
+)  # fmt: skip
 PAYERS: tuple[str, ...] = ("none", "user", "platform", "insurer")
 # Channel codes of policies not sold through a partnership channel (which have codes >= 0).
 INITIAL, ORGANIC = -1, -2

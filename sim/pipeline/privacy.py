@@ -26,10 +26,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from xsim.core.errors import InputError
+from xsim.core.eventlog import KINDS, kind_codes
 
 KEY_FILE_VARIABLE = "XSIM_PSEUDONYM_KEY_FILE"
 _SECRET_BYTES = 32
 _PERSON = b"xsim-pseudonyms"  # separates this use of the secret from any other
+# Kinds the engine writes for every user (or many) at once at the horizon, in internal order:
+# exported in pseudonym order, or their row order would give away each user's internal index.
+_PER_USER_RECORDS = ("final_state", "final_awareness", "final_trust")
 
 
 def key_file() -> Path:
@@ -104,7 +108,8 @@ def pseudonymise_users(users: pd.DataFrame, key: bytes) -> pd.DataFrame:
 
 
 def pseudonymise_events(source: Path, target: Path, key: bytes) -> None:
-    """Rewrite an event log with pseudonymous ``user`` ids, one row group at a time."""
+    """Rewrite an event log with pseudonymous ``user`` ids, one row group at a time; the
+    per-user records at the horizon come in pseudonym order."""
     reader = pq.ParquetFile(source)
     schema = reader.schema_arrow.set(
         reader.schema_arrow.get_field_index("user"), pa.field("user", pa.string())
@@ -112,5 +117,18 @@ def pseudonymise_events(source: Path, target: Path, key: bytes) -> None:
     with pq.ParquetWriter(target, schema) as writer:
         for group in range(reader.num_row_groups):
             table = reader.read_row_group(group)
-            user = pa.array(pseudonyms(table.column("user").to_numpy(), key), pa.string())
+            names = pseudonyms(table.column("user").to_numpy(), key)
+            order = _records_in_pseudonym_order(table, names)
+            table, user = table.take(pa.array(order)), pa.array(names[order], pa.string())
             writer.write_table(table.set_column(table.schema.get_field_index("user"), "user", user))
+
+
+def _records_in_pseudonym_order(table: pa.Table, names: np.ndarray) -> np.ndarray:
+    """Row order of ``table`` with the rows of each per-user record kind sorted by pseudonym
+    among themselves (every other row stays where it is)."""
+    kinds = kind_codes(table)
+    order = np.arange(table.num_rows)
+    for kind in _PER_USER_RECORDS:
+        rows = np.flatnonzero(kinds == KINDS.index(kind))
+        order[rows] = rows[np.argsort(names[rows], kind="stable")]
+    return order

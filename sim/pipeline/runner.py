@@ -30,8 +30,9 @@ from xsim.core.rng import RandomStreams
 from xsim.estimators.effects import Mean
 from xsim.pipeline.memory import check_fits, release_freed_memory
 from xsim.schema.scenario import Scenario
-from xsim.world.engine import Engine, WorldInputs
+from xsim.world.engine import Engine
 from xsim.world.history import build_book
+from xsim.world.inputs import WorldInputs
 from xsim.world.population import build_catalogue, build_population
 from xsim.world.risk import book_costs, user_frame
 
@@ -100,11 +101,12 @@ def run(
     clock.lap("population")
     world, n_events = _simulate(inputs, arm, events_path, progress)
     clock.lap("simulate")
+    # the event log is all the analysis reads of the world
     table = pq.read_table(events_path)
-    users = user_table(scenario, inputs.population, arm, world, table)
+    users = user_table(scenario, inputs.population, arm, table)
     users = with_values(scenario, users, table, world_costs(inputs))
-    daily = daily_table(scenario, world, table)
-    risk = risk_report(inputs, world, users, table) if scenario.outputs.risk_report else {}
+    daily = daily_table(scenario, table)
+    risk = risk_report(inputs, users, table) if scenario.outputs.risk_report else {}
     clock.lap("metrics")
     recommender = world.recommender
     del world  # from here on, free what is done with: a large run's memory peaks below

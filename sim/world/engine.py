@@ -8,6 +8,9 @@ Processes and their place within a day (time is in days; fractions order same-da
     +0.7  claim batches   reporting and settlement, one event per batch of claims
     +0.8  insurer cycle   monthly lapses; risk monitor and risk-model refits
     +0.9  snapshot        daily per-arm counters; weekly contact caps reset
+
+Everything the analysis reads goes into the event log, the state too: daily per-arm counters,
+the risk monitor's rows and, at the horizon, each user's final state (`xsim.core.eventlog`).
 """
 
 from __future__ import annotations
@@ -17,16 +20,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
-import pandas as pd
 import simpy
 
-from xsim.core.eventlog import EventLog
+from xsim.core.eventlog import MONITOR_FIELDS, EventLog
 from xsim.core.protocols import Offers, WorldView, read_only
-from xsim.core.rng import RandomStreams
-from xsim.schema.scenario import Scenario
+from xsim.world.inputs import WorldInputs
 from xsim.world.insurer import ClaimBatch, Insurer
 from xsim.world.platform import Platform
-from xsim.world.population import CourseCatalogue, Population
 from xsim.world.recommending import observable_features, slate_quality
 from xsim.world.risk import cohort_status, refit_costs
 from xsim.world.state import ArmSettings, WorldState
@@ -35,31 +35,13 @@ CAMPAIGN, RETRAIN, CLAIMS, INSURER, SNAPSHOT = 0.5, 0.6, 0.7, 0.8, 0.9
 _DAYS_PER_MONTH = 30
 
 
-@dataclass(frozen=True)
-class WorldInputs:
-    """What every world of a run shares: the scenario, the people, the courses, the seed tree
-    and the insurer's expected claim cost per product and user (from its risk model)."""
-
-    scenario: Scenario
-    population: Population
-    catalogue: CourseCatalogue
-    streams: RandomStreams
-    expected_claim_cost: np.ndarray
-    initial_holders: list[np.ndarray]  # per product: users insured at t=0
-    book: pd.DataFrame  # the insurer's historical book, for refits
-    risk_model: object  # the risk model fitted on the book at t=0
-
-
 @dataclass
 class WorldResult:
-    """What a finished world hands to metrics: final state and daily per-arm snapshots."""
+    """What a finished world hands back besides its event log, which holds everything the
+    metrics read: the recommender's quality at each retraining, measured against the users'
+    latent tastes (an evaluation of the model inside the world, not an outcome of the
+    experiment)."""
 
-    state: WorldState
-    snapshots: list[dict]
-    n_policies: int
-    n_claims: int
-    monitor: list[dict]
-    policies: pd.DataFrame
     recommender: list[dict]
 
 
@@ -109,13 +91,11 @@ class Engine:
         # the engine's own copy: refits change it, twin worlds must not see that
         self.expected_claim_cost = self.insurer.expected_cost
         self.expected_claim_cost[:] = inputs.expected_claim_cost
-        self.monitor_history: list[dict] = []
         self._partner_cache: tuple = (None, None, None)
         self.horizon = scenario.horizon_days
         self.env = simpy.Environment()
         self.features = observable_features(population, catalogue)
         self.recommender_history: list[dict] = []
-        self.snapshots: list[dict] = []
 
     def run(self) -> WorldResult:
         env = self.env
@@ -130,10 +110,9 @@ class Engine:
         if self.scenario.insurer.risk.refit_every_days:
             env.process(self._risk_refit())
         env.run(until=self.horizon)
+        self._final_state()
         self.log.flush()
-        return WorldResult(self.state, self.snapshots, self.insurer.n_policies,
-                           self.insurer.n_claims, self.monitor_history,
-                           self.insurer.policies.table(), self.recommender_history)  # fmt: skip
+        return WorldResult(self.recommender_history)
 
     # --- processes ----------------------------------------------------------------------
     def _daily(self):
@@ -206,7 +185,9 @@ class Engine:
             alert = row["policies"] >= monitor.min_policies and (
                 row["projected_loss_ratio"] > monitor.guardrail_loss_ratio
             )
-            self.monitor_history.append({"day": day, **row, "alert": bool(alert)})
+            values = [float(row[name]) for name in MONITOR_FIELDS[:-1]] + [float(alert)]
+            fields = np.arange(len(MONITOR_FIELDS))
+            self.log.append("monitor", day, np.full(len(fields), -1), code, fields, amount=values)
             if alert:
                 self.log.append("risk_alert", day, -1, code, amount=row["projected_loss_ratio"])
             if alert and monitor.auto_pause and not self.state.arms.paused[code]:
@@ -311,6 +292,7 @@ class Engine:
         )
 
     def _snapshot(self, day: int, visitors: np.ndarray) -> None:
+        """Log the day's counters of each arm with users (`SNAPSHOT_FIELDS`, in that order)."""
         n_arms = len(self.scenario.arms)
         visits = np.bincount(self.arm[visitors], minlength=n_arms)
         active = np.bincount(self.arm, weights=self.state.active, minlength=n_arms)
@@ -319,13 +301,26 @@ class Engine:
             self.arm, weights=(self.state.holder >= 0).any(axis=0), minlength=n_arms
         )
         users = np.bincount(self.arm, minlength=n_arms)
-        for code in range(n_arms):
-            if users[code] == 0:
-                continue
-            self.snapshots.append({"day": day, "arm": code, "active_users": int(active[code]),
-                                   "visits": int(visits[code]),
-                                   "mean_engagement": engagement[code] / users[code],
-                                   "insured_users": int(insured[code])})  # fmt: skip
+        arms = np.flatnonzero(users > 0)
+        counters = np.column_stack(
+            [active, visits, engagement / np.maximum(users, 1), insured]
+        )[arms]  # fmt: skip
+        self.log.append("snapshot", day, np.full(counters.size, -1),
+                        np.repeat(arms, counters.shape[1]),
+                        np.tile(np.arange(counters.shape[1]), len(arms)),
+                        amount=counters.ravel())  # fmt: skip
+
+    def _final_state(self) -> None:
+        """At the horizon: each user's visits, activity and engagement, and the awareness and
+        trust of those whose values moved from their start (encoding in `xsim.core.eventlog`)."""
+        s, day, users = self.state, float(self.horizon), np.arange(self.pop.n_users)
+        self.log.append("final_state", day, users, self.arm, s.visits, s.active,
+                        amount=s.engagement, ref=s.visits_pre)  # fmt: skip
+        moved = np.flatnonzero(s.awareness != self.pop.insurance_awareness)
+        self.log.append("final_awareness", day, moved, self.arm[moved], amount=s.awareness[moved])
+        start = np.float32(self.scenario.insurer.initial_trust)
+        moved = np.flatnonzero(s.trust != start)
+        self.log.append("final_trust", day, moved, self.arm[moved], amount=s.trust[moved])
 
 
 def _percentile(values: np.ndarray) -> np.ndarray:

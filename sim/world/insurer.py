@@ -272,8 +272,10 @@ class Insurer:
         self.n_claims += len(users)
         arms = self.arm[users]
         self.log.append("claim", day, users, arms, product, -1, amounts, "insurer", ids)
+        policies = state.holder[product, users].copy()
+        self.log.append("claim_policy", day, users, arms, product, amount=policies, ref=ids)
         report_day = np.ceil(day + delay)
-        batch = ClaimBatch(product, ids, users, amounts, state.holder[product, users].copy())
+        batch = ClaimBatch(product, ids, users, amounts, policies)
         return [(float(d - day), _subset(batch, report_day == d)) for d in np.unique(report_day)]
 
     def report(self, day: float, batch: ClaimBatch) -> list[tuple[float, ClaimBatch]]:

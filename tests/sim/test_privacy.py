@@ -73,6 +73,17 @@ def test_user_rows_are_not_in_internal_order(run, scenario, tmp_path):
     assert sorted(order) == list(range(N_USERS)) and not (np.diff(order) > 0).all()
 
 
+def test_per_user_records_in_the_event_log_are_not_in_internal_order(run):
+    """The final state is logged for every user at once: exported in pseudonym order, its rows
+    say nothing of the internal index."""
+    events = pd.read_parquet(run / "events.parquet")
+    final = events[events.kind == "final_state"].user
+    assert len(final) == N_USERS and final.is_monotonic_increasing
+    salt = RandomStreams(json.loads((run / "manifest.json").read_text())["seed"]).salt()
+    index = {name: i for i, name in enumerate(pseudonyms(np.arange(N_USERS), pseudonym_key(salt)))}
+    assert not (np.diff(final.map(index).to_numpy()) > 0).all()
+
+
 def test_same_seed_and_key_give_the_same_bytes_another_key_other_ids(
     run, scenario, tmp_path, monkeypatch
 ):

@@ -182,13 +182,18 @@ def test_consented_platform_features_improve_held_out_deviance():
     inputs, _ = prepare_world(scenario, RandomStreams(scenario.seed))
     with tempfile.TemporaryDirectory() as folder:
         log = EventLog(Path(folder) / "events.parquet")
-        world = Engine(inputs, np.zeros(inputs.population.n_users, np.int16), log).run()
+        engine = Engine(inputs, np.zeros(inputs.population.n_users, np.int16), log)
+        engine.run()
         log.close()
-    s = world.state
+    s = engine.state
     platform = {"literacy_purchases": s.literacy_purchases, "course_purchases": s.course_purchases,
                 "engagement": s.engagement}  # fmt: skip
     table = platform_policy_table(
-        scenario, inputs.population, world.policies, platform, scenario.horizon_days
+        scenario,
+        inputs.population,
+        engine.insurer.policies.table(),
+        platform,
+        scenario.horizon_days,
     )
     train, test = table[table.index % 2 == 0], table[table.index % 2 == 1]
     value = partner_data_value(

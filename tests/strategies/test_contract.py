@@ -174,11 +174,11 @@ def test_decide_has_no_python_loop(cls):
 
 
 def test_costs_add_up_and_follow_the_payer(world):
-    kind, scenario, engine, result, events = world
+    kind, scenario, engine, _, events = world
     treated = events[events.arm == 1]
     spend_kinds = ["contact", "discount", "reward", "fixed_cost"]
     logged = treated[treated.kind.isin(spend_kinds)].amount.sum()
-    assert logged == pytest.approx(result.state.arms.spent[1])
+    assert logged == pytest.approx(engine.state.arms.spent[1])
     payer = scenario.arms["treated"].strategy.payer
     assert set(treated[treated.kind.isin(spend_kinds)].payer) <= {payer}
     assert not (events[events.arm == 0].kind.isin(spend_kinds)).any()  # control spends nothing
@@ -203,6 +203,6 @@ def test_require_consent_excludes_non_consenting_users(kind):
 
 
 def test_budget_stops_contacts():
-    scenario, engine, result, events = _world("targeted_offer", budget=5)
+    scenario, engine, _, events = _world("targeted_offer", budget=5)
     cost = events[(events.kind == "contact") & (events.arm == 1)].amount.sum()
     assert 0 < cost <= 5 + 1e-9
