@@ -10,8 +10,8 @@ The console, decision.json and the PDF's first page all print `Decision.statemen
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 from dataclasses import asdict, dataclass, field
+from statistics import NormalDist
 
 from xsim.analysis.objective import SCORE_BASELINES
 from xsim.core.jsonio import finite
