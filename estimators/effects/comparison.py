@@ -35,10 +35,11 @@ class Pair:
 class Context:
     """What every comparison of one analysis shares."""
 
-    control: str
+    control: str  # the reference arm of this comparison
     alpha: float
     notes: NoteBook
     segment: str | None = None
+    name_reference: bool = False  # an extra comparison: notes say "arm vs reference"
 
 
 def compare(
@@ -47,7 +48,8 @@ def compare(
     """Rows for this metric and pair: raw first, then regression-adjusted when possible."""
     stats_c = metric.arm_stats(pair.control_frame)
     stats_t = metric.arm_stats(pair.treatment_frame)
-    where = _where(metric, pair.arm, ctx.segment)
+    arm = f"{pair.arm} vs {ctx.control}" if ctx.name_reference else pair.arm
+    where = _where(metric, arm, ctx.segment)
     test, lift = _raw_test(metric, stats_c, stats_t, ctx.alpha)
     check_pair(metric, stats_c, stats_t, where, ctx.notes, test.validity)
     bayes = _bayes(metric, stats_c, stats_t, test)

@@ -53,12 +53,14 @@ class Guardrail:
 
     ``relative=True`` reads the margin as a share of the control mean (0.02 = 2 %), treated as
     fixed; otherwise it is in the metric's own units. ``metric`` is a `Metric` or a spec that
-    `analyze` reads with the data; the direction comes from its ``higher_is_better``.
+    `analyze` reads with the data; the direction comes from its ``higher_is_better`` unless
+    ``higher_is_better`` is given here (``False`` for unsubscribes, churn, claims...).
     """
 
     metric: Metric | str | Mapping
     margin: float
     relative: bool = True
+    higher_is_better: bool | None = None
 
 
 def margin_in_units(guardrail: Guardrail, control_mean: float) -> float:
