@@ -45,10 +45,15 @@ def _run(path, *extra, metrics=("bought",)):
 
 
 def _json(path, tmp_path, *extra, **kwargs):
+    """The --json document, parsed strictly: a NaN or Infinity token fails the test."""
     out = tmp_path / "out.json"
     result = _run(path, *extra, "--json", str(out), **kwargs)
     assert result.exit_code == 0, result.output
-    return json.loads(out.read_text())
+    return json.loads(out.read_text(), parse_constant=_not_json)
+
+
+def _not_json(token):
+    raise AssertionError(f"{token} is not JSON")
 
 
 def _guard(document):
