@@ -88,7 +88,7 @@ def proportion_comparison(k_c, n_c, k_t, n_t, alpha: float = 0.05, pooled: bool 
     if not np.any(fallback):
         return test
     exact = np.where(fallback, fisher_exact_p(k_c, n_c, k_t, n_t), test.p_value)
-    return _with(test, exact, fallback, "fisher_exact", np.full(fallback.shape, FALLBACK))
+    return _with(test, exact, fallback, "fisher_exact")
 
 
 def mean_comparison(control, treatment, alpha: float = 0.05, n_resamples=N_RESAMPLES, rng=None):
@@ -110,20 +110,19 @@ def mean_comparison(control, treatment, alpha: float = 0.05, n_resamples=N_RESAM
     batch_t = np.broadcast_to(x_t, (*fallback.shape, n_t)).reshape(-1, n_t)[flat]
     p.ravel()[flat] = np.atleast_1d(permutation_welch_p(batch_c, batch_t, n_resamples, rng))
     p = p.reshape(fallback.shape)
-    test = _with(test, p, fallback, "permutation_welch", np.where(fallback, FALLBACK, OK))
+    test = _with(test, p, fallback, "permutation_welch")
     # The permutation test gives no interval: Welch's is shown, and said to be approximate.
     return replace(test, interval=_scalar(np.where(fallback, APPROXIMATE, "welch_t")))
 
 
-def _with(test: DiffTest, p_value, fallback, name: str, validity) -> DiffTest:
-    """The test with the fallback's p-value and name where it ran."""
-    p_value, fallback = np.asarray(p_value), np.asarray(fallback)
-    names = np.where(fallback, name, test.test)
+def _with(test: DiffTest, p_value, fallback, name: str) -> DiffTest:
+    """The test with the fallback's p-value, name and validity where it ran."""
+    fallback = np.asarray(fallback)
     return replace(
         test,
         p_value=_scalar(p_value),
-        test=_scalar(names),
-        validity=_scalar(np.where(fallback, validity, OK)),
+        test=_scalar(np.where(fallback, name, test.test)),
+        validity=_scalar(np.where(fallback, FALLBACK, test.validity)),
     )
 
 
