@@ -23,6 +23,36 @@ _FLAGS = {
 }
 
 
+# The design options, named once here so the command's signature stays readable.
+GuardrailOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        help="METRIC[:KIND]:MARGIN[:lower|higher]: the metric must not get worse by more than"
+        " MARGIN (a share of control); 'lower' when a rise is the harm."
+    ),
+]
+LowerIsBetterOption = Annotated[
+    list[str] | None,
+    typer.Option("--lower-is-better", help="Metric whose decrease is good; repeatable."),
+]
+WeightsOption = Annotated[
+    list[str] | None,
+    typer.Option(help="Intended split ARM=WEIGHT[,ARM=WEIGHT...]; SRM tests against it."),
+]
+PrimaryOption = Annotated[
+    str | None, typer.Option(help="The metric the decision rests on (its own family).")
+]
+CompareOption = Annotated[
+    list[str] | None, typer.Option(help="Also compare arm B with arm A: A:B; repeatable.")
+]
+SequentialOption = Annotated[
+    str | None, typer.Option(help="Monitoring: obf, pocock (need --planned-n) or msprt.")
+]
+PlannedNOption = Annotated[
+    int | None, typer.Option(help="Planned total units, fixed before the first look.")
+]
+
+
 def analyze_command(
     data: Annotated[Path, typer.Argument(help="CSV, gzipped CSV or Parquet; one row per unit.")],
     arm: Annotated[str, typer.Option(help="Column holding the arm of each unit.")],
@@ -35,33 +65,13 @@ def analyze_command(
         list[str] | None, typer.Option(help="Pre-period column for CUPED; repeatable.")
     ] = None,
     segment: Annotated[str | None, typer.Option(help="Break results down by this column.")] = None,
-    guardrail: Annotated[
-        list[str] | None,
-        typer.Option(
-            help="METRIC[:KIND]:MARGIN[:lower|higher]: the metric must not get worse by more"
-            " than MARGIN (a share of control); 'lower' when a rise is the harm."
-        ),
-    ] = None,
-    lower_is_better: Annotated[
-        list[str] | None,
-        typer.Option("--lower-is-better", help="Metric whose decrease is good; repeatable."),
-    ] = None,
-    weights: Annotated[
-        list[str] | None,
-        typer.Option(help="Intended split ARM=WEIGHT[,ARM=WEIGHT...]; SRM tests against it."),
-    ] = None,
-    primary: Annotated[
-        str | None, typer.Option(help="The metric the decision rests on (its own family).")
-    ] = None,
-    compare: Annotated[
-        list[str] | None, typer.Option(help="Also compare arm B with arm A: A:B; repeatable.")
-    ] = None,
-    sequential: Annotated[
-        str | None, typer.Option(help="Monitoring: obf, pocock (need --planned-n) or msprt.")
-    ] = None,
-    planned_n: Annotated[
-        int | None, typer.Option(help="Planned total units, fixed before the first look.")
-    ] = None,
+    guardrail: GuardrailOption = None,
+    lower_is_better: LowerIsBetterOption = None,
+    weights: WeightsOption = None,
+    primary: PrimaryOption = None,
+    compare: CompareOption = None,
+    sequential: SequentialOption = None,
+    planned_n: PlannedNOption = None,
     time: Annotated[str, typer.Option(help="Column with each unit's look day.")] = "day",
     alpha: Annotated[float, typer.Option(help="Significance level, 0 < alpha < 0.5.")] = 0.05,
     correction: Annotated[str, typer.Option(help="holm, bh or none.")] = "holm",
