@@ -44,6 +44,8 @@ class ArmVerdict:
     def why_not(self) -> str:
         if self.row is None:
             return "has no estimate for the primary metric"
+        if self.row.get("verdict") == "insufficient data":
+            return "has too little data for a valid test of the primary metric"
         if not self.row["significant"]:
             return "is not significant after correction"
         if not self.improves:
@@ -111,7 +113,7 @@ def statistical_risks(rows, verdicts, recommended, srm) -> list[Risk]:
     for v in verdicts:
         for g in v.guardrails:
             if g["noninferior"] is not True:
-                state = "is breached" if g["noninferior"] is False else "cannot be established"
+                state = _GUARDRAIL_STATES.get(g.get("verdict"), "cannot be established")
                 text = f"Guardrail {g['metric']} {state} for {v.arm} ({_diff(g)})."
                 risks.append(Risk(text, 2, v.arm))
     for r in sorted(overall_rows(rows), key=lambda r: r["p_adjusted"] or 1.0):
@@ -130,6 +132,13 @@ def statistical_risks(rows, verdicts, recommended, srm) -> list[Risk]:
         )
         risks.append(Risk(text, 1))
     return rank_risks(risks, recommended)
+
+
+_GUARDRAIL_STATES = {
+    "breached": "is breached",
+    "inconclusive": "is inconclusive",
+    "insufficient data": "cannot be judged (insufficient data)",
+}
 
 
 def _harms(row: dict) -> bool:

@@ -62,11 +62,12 @@ def arm_sentence(verdict: ArmVerdict, control: str) -> str:
         return f"{verdict.arm}: no estimate for the primary metric."
     lift = f", relative lift {pct(row['rel_lift'])}" if row["rel_lift"] is not None else ""
     state = {True: "significant", False: "not significant", None: "undetermined"}
+    verdict_text = row.get("verdict") or state[row["significant"]]
     text = (
         f"{verdict.arm} vs {control}: {row['metric']} {sig(row['mean_treatment'])} vs "
         f"{sig(row['mean_control'])}; difference {sig(row['diff'], True)} (CI "
         f"{sig(row['diff_ci_low'])} to {sig(row['diff_ci_high'])}){lift}; adjusted p = "
-        f"{sig(row['p_adjusted'])}, {state[row['significant']]} after correction"
+        f"{sig(row['p_adjusted'])}, {verdict_text} after correction"
     )
     if row.get("status") == NOT_ESTIMABLE:
         text += f" ({NOT_ESTIMABLE}: too few claims)"
@@ -78,13 +79,21 @@ def arm_sentence(verdict: ArmVerdict, control: str) -> str:
     return text
 
 
+_GUARDRAIL_WORDS = {
+    "holds": "holds",
+    "breached": "is breached",
+    "inconclusive": "is inconclusive",
+    "insufficient data": "cannot be judged (insufficient data)",
+}
+
+
 def guardrail_sentence(decision: Decision) -> str:
     parts = []
     for v in decision.verdicts:
         for g in v.guardrails:
-            state = {True: "holds", False: "is breached", None: "is undetermined"}
+            state = _GUARDRAIL_WORDS.get(g.get("verdict"), "is undetermined")
             parts.append(
-                f"{g['metric']} {state[g['noninferior']]} for {v.arm} (difference "
+                f"{g['metric']} {state} for {v.arm} (difference "
                 f"{sig(g['diff'], True)}, CI {sig(g['diff_ci_low'])} to "
                 f"{sig(g['diff_ci_high'])}, margin {sig(g['ni_margin'])})"
             )

@@ -55,11 +55,19 @@ def adjustment(row: dict) -> str:
 
 
 def verdict(row: dict) -> str:
+    """The row's verdict as the estimator gave it ("insufficient data" where the test's
+    conditions failed and nothing valid replaced it; "not yet estimable" for a claims metric
+    with too few claims); rows written before verdicts existed fall back to the booleans."""
     if row.get("status") == NOT_ESTIMABLE:  # too few claims: never a verdict either way
         return NOT_ESTIMABLE
+    if row.get("verdict"):
+        return _SHORT_VERDICTS.get(row["verdict"], row["verdict"])
     if row["role"] == "guardrail":
-        return {True: "holds", False: "breached", None: DASH}[row["noninferior"]]
+        return {True: "holds", False: "inconclusive", None: DASH}[row["noninferior"]]
     return {True: "significant", False: "n.s.", None: DASH}[row["significant"]]
+
+
+_SHORT_VERDICTS = {"not significant": "n.s."}
 
 
 def diff_ci(row: dict) -> str:

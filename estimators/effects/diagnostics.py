@@ -6,11 +6,11 @@ with forty small cells yields one note, not forty.
 
 from __future__ import annotations
 
+from .exact import N_RESAMPLES
+from .lift import SUPPRESS_SE
 from .metrics import ArmStats, Metric
+from .validity import KOHAVI_SKEW_FACTOR, SMALL_COUNT, SMALL_N
 
-SMALL_N = 30  # units per arm below which t/z approximations are shaky for any metric
-SMALL_COUNT = 10  # successes or failures per arm for the proportion z test
-KOHAVI_SKEW_FACTOR = 355  # n > 355 s^2 per arm (Kohavi et al. 2020, ch. 17)
 _MAX_PLACES = 8
 
 _TEMPLATES = {
@@ -19,15 +19,45 @@ _TEMPLATES = {
         " for a proportion): normal-approximation CIs and p-values may be off in"
     ),
     "heavy_tails": (
-        f"Heavy tails: skewness s needs n > {KOHAVI_SKEW_FACTOR} s^2 per arm for the normal"
-        " approximation of a mean (Kohavi, Tang & Xu 2020); not met, so treat the CI as rough"
-        " (consider capping outliers or a CUPED covariate) in"
+        f"Heavy tails: an arm's skewness s fails n > {KOHAVI_SKEW_FACTOR} s^2 (Kohavi, Tang &"
+        " Xu 2020), but the difference of the two means passes the same rule (the arms'"
+        " skewness largely cancels), so Welch's test stands; its CI may still lean to one"
+        " side in"
+    ),
+    "fisher_exact": (
+        f"Few events (< {SMALL_COUNT} successes or failures in an arm): the p-value is Fisher's"
+        " exact test, the interval Newcombe's, in"
+    ),
+    "permutation_welch": (
+        f"Small or skewed arms (< {SMALL_N} units, or the difference of the means fails"
+        f" n > {KOHAVI_SKEW_FACTOR} s^2): the p-value is a permutation test of Welch's t"
+        f" ({N_RESAMPLES:,} resamples, every partition when fewer exist); the CI shown is"
+        " Welch's and only approximate, in"
+    ),
+    "insufficient_delta_z": (
+        f"Insufficient data: fewer than {SMALL_N} units in an arm for the delta method and no"
+        " exact test for a ratio; the p-value is shown, but no verdict is given, in"
+    ),
+    "insufficient_ols_hc3": (
+        "Insufficient data for the CUPED row: its residuals are too skewed for the arm sizes"
+        f" (n > {KOHAVI_SKEW_FACTOR} s^2 fails for the difference) and no permutation test of a"
+        " regression is run; use the raw row, in"
+    ),
+    "insufficient_welch_t": (
+        "Insufficient data: small or skewed arms and no unit values to permute; no verdict in"
     ),
     "zero_variance": (
         "Zero variance (all values equal in an arm): the SE comes from the other arm only; if"
         " both arms are constant the difference is exact (p = 1 when equal, 0 otherwise) in"
     ),
-    "no_variance": "Fewer than 2 units in an arm: no variance estimate, SE/CI/p undefined in",
+    "no_variance": (
+        "Fewer than 2 units in an arm: no variance estimate, SE/CI/p undefined, verdict"
+        " 'insufficient data' in"
+    ),
+    "lift_suppressed": (
+        f"Relative lift not shown: the control mean is within {SUPPRESS_SE:g} standard errors"
+        " of 0, so the ratio has no stable scale, in"
+    ),
     "fieller_unbounded": (
         "Relative lift: Fieller's interval is unbounded (control mean not distinguishable from"
         " 0), so the log-delta interval is shown instead in"
@@ -75,18 +105,22 @@ class NoteBook:
         return lines
 
 
-def check_pair(metric: Metric, control: ArmStats, treatment: ArmStats, where: str, notes: NoteBook):
-    """Flag small samples, heavy tails and zero variance for one comparison."""
+def check_pair(metric: Metric, control: ArmStats, treatment: ArmStats, where: str, notes,
+               validity: str = "ok") -> None:  # fmt: skip
+    """Flag zero variance and, where the large-sample test stands, small samples and heavy
+    tails for one comparison (fallbacks and withheld verdicts have notes of their own)."""
     arms = (control, treatment)
     if any(s.n < 2 for s in arms):
         notes.flag("no_variance", where)
+        return
+    if any(s.sd == 0 for s in arms):
+        notes.flag("zero_variance", where)
+    if validity != "ok":
         return
     if any(s.n < SMALL_N for s in arms) or (
         metric.kind == "proportion" and any(_few_events(s) for s in arms)
     ):
         notes.flag("small_n", where)
-    if any(s.sd == 0 for s in arms):
-        notes.flag("zero_variance", where)
     if metric.kind == "mean" and any(s.n <= KOHAVI_SKEW_FACTOR * s.skewness**2 for s in arms):
         notes.flag("heavy_tails", where)
 

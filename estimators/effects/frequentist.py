@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
+from statsmodels.stats.proportion import confint_proportions_2indep
 
 ArrayLike = float | np.ndarray
 
@@ -30,7 +31,15 @@ class DiffTest:
     ci_low: ArrayLike
     ci_high: ArrayLike
     critical_value: ArrayLike
-    test: str
+    test: ArrayLike  # the test that made the p-value, per element of a batch
+    interval: ArrayLike = ""  # the method behind the CI when it is not diff +- crit * se
+    validity: ArrayLike = "ok"  # "ok", "fallback" or "insufficient data" (see validity.py)
+
+    @property
+    def interval_method(self):
+        """The CI's method: ``interval`` when set, else the test's own (diff +- crit * se)."""
+        has_own = isinstance(self.interval, np.ndarray) or bool(self.interval)
+        return self.interval if has_own else self.test
 
 
 @dataclass(frozen=True)
@@ -93,25 +102,38 @@ def welch_test(mean_c, var_c, n_c, mean_t, var_t, n_t, alpha: float = 0.05) -> D
     return finish_test(np.asarray(mean_t) - np.asarray(mean_c), se, df, alpha, "welch_t")
 
 
-def proportion_test(p_c, n_c, p_t, n_t, alpha: float = 0.05, pooled: bool = False) -> DiffTest:
-    """Two-proportion z test and Wald CI for ``p_t - p_c``.
+def proportion_test(
+    p_c, n_c, p_t, n_t, alpha: float = 0.05, pooled: bool = True, interval: str = "newcombe"
+) -> DiffTest:
+    """Two-proportion z test and an interval for ``p_t - p_c``.
 
-    The CI always uses the unpooled variance p(1-p)/n per arm. The test uses the same variance
-    by default, so the CI excludes 0 exactly when p < alpha (and the relative-lift interval
-    agrees too); ``pooled=True`` uses the pooled rate under H0 for the test instead, which is
-    what ``statsmodels.stats.proportion.proportions_ztest`` does.
+    The test uses the pooled rate under H0 by default (``pooled=True``), as
+    ``statsmodels.stats.proportion.proportions_ztest`` does: its variance does not collapse
+    when one arm has no events, the failure of the unpooled test that made a 0-of-15 arm
+    "significantly worse" than a 6 % control. ``pooled=False`` gives the unpooled Wald test.
+    ``interval`` is ``"newcombe"`` (hybrid Wilson score; statsmodels
+    ``confint_proportions_2indep(method="newcomb")``), ``"agresti-caffo"`` or ``"wald"``.
+    ``diff_se`` is always the unpooled SE, the spread of the estimate itself.
     """
     p_c, n_c, p_t, n_t = (np.asarray(x, dtype=float) for x in (p_c, n_c, p_t, n_t))
     se_unpooled = np.sqrt(p_c * (1 - p_c) / n_c + p_t * (1 - p_t) / n_t)
     diff = p_t - p_c
-    if not pooled:
-        return finish_test(diff, se_unpooled, np.inf, alpha, "z_unpooled")
-    p_pool = (p_c * n_c + p_t * n_t) / (n_c + n_t)
-    se_pooled = np.sqrt(p_pool * (1 - p_pool) * (1 / n_c + 1 / n_t))
-    by_pooled = finish_test(diff, se_pooled, np.inf, alpha, "z_pooled")
-    by_wald = finish_test(diff, se_unpooled, np.inf, alpha, "z_pooled")
-    # Report the SE the CI uses, so diff_se and the CI stay consistent in the table.
-    return replace(by_pooled, se=by_wald.se, ci_low=by_wald.ci_low, ci_high=by_wald.ci_high)
+    by_wald = finish_test(diff, se_unpooled, np.inf, alpha, "z_unpooled")
+    result = by_wald
+    if pooled:
+        p_pool = (p_c * n_c + p_t * n_t) / (n_c + n_t)
+        se_pooled = np.sqrt(p_pool * (1 - p_pool) * (1 / n_c + 1 / n_t))
+        by_pooled = finish_test(diff, se_pooled, np.inf, alpha, "z_pooled")
+        result = replace(by_pooled, se=by_wald.se, ci_low=by_wald.ci_low, ci_high=by_wald.ci_high)
+    if interval == "wald":
+        return result
+    low, high = confint_proportions_2indep(
+        p_t * n_t, n_t, p_c * n_c, n_c, method=_STATSMODELS_INTERVAL[interval], alpha=alpha
+    )
+    return replace(result, ci_low=_scalar(low), ci_high=_scalar(high), interval=interval)
+
+
+_STATSMODELS_INTERVAL = {"newcombe": "newcomb", "agresti-caffo": "agresti-caffo"}
 
 
 def z_test(mean_c, se_c, mean_t, se_t, alpha: float = 0.05, test: str = "delta_z") -> DiffTest:

@@ -8,7 +8,8 @@ holds typed metrics and reads ``.name``, ``.columns`` and ``.kind``.
 
 A name without a kind is a proportion when the caller declares it one (``proportions``: the
 simulator knows its 0/1 outcomes); otherwise, given the data, a column holding only 0/1 values
-(or booleans) is a proportion; otherwise a mean. Only real data is ever guessed from.
+(or booleans, or yes/no and true/false words) is a proportion; otherwise a mean. Only real
+data is ever guessed from.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 
 from xsim.core.errors import InputError
 
+from .design import binary_text_values
 from .metrics import Mean, Metric, Proportion, Ratio
 
 MetricSpec = Annotated[
@@ -119,8 +121,9 @@ def _default_kind(name: str, data, proportions: Collection[str]) -> str:
 
 
 def _guess_kind(column: pd.Series) -> str:
-    """Real data without a declared kind: booleans or only 0/1 values make a proportion."""
-    if pd.api.types.is_bool_dtype(column):
+    """Real data without a declared kind: booleans, only 0/1 values or only yes/no (true/false)
+    words make a proportion."""
+    if pd.api.types.is_bool_dtype(column) or binary_text_values(column) is not None:
         return "proportion"
     values = pd.to_numeric(column, errors="coerce").dropna()
     is_binary = len(values) > 0 and bool(values.isin([0, 1]).all())

@@ -53,12 +53,14 @@ class Guardrail:
 
     ``relative=True`` reads the margin as a share of the control mean (0.02 = 2 %), treated as
     fixed; otherwise it is in the metric's own units. ``metric`` is a `Metric` or a spec that
-    `analyze` reads with the data; the direction comes from its ``higher_is_better``.
+    `analyze` reads with the data; the direction comes from its ``higher_is_better`` unless
+    ``higher_is_better`` is given here (``False`` for unsubscribes, churn, claims...).
     """
 
     metric: Metric | str | Mapping
     margin: float
     relative: bool = True
+    higher_is_better: bool | None = None
 
 
 def margin_in_units(guardrail: Guardrail, control_mean: float) -> float:
@@ -84,6 +86,21 @@ def non_inferiority(diff, se, df, margin: float, higher_is_better: bool, alpha: 
     p_value = stats.t.sf(statistic, df)
     passed = p_value < alpha / 2.0
     return _scalar(p_value), _scalar(passed)
+
+
+def guardrail_verdict(ci_low, ci_high, margin: float, higher_is_better: bool) -> str:
+    """The guardrail's verdict from the two-sided CI: it holds when the CI clears the margin on
+    the good side, is breached only when the CI lies wholly beyond the margin on the bad side,
+    and is inconclusive when the CI straddles the margin; "insufficient data" without a CI."""
+    if ci_low is None or ci_high is None or not np.isfinite([ci_low, ci_high]).all():
+        return "insufficient data"
+    # Orient so that larger is better; the boundary of inferiority is then -margin.
+    low, high = (ci_low, ci_high) if higher_is_better else (-ci_high, -ci_low)
+    if low > -margin:
+        return "holds"
+    if high < -margin:
+        return "breached"
+    return "inconclusive"
 
 
 def _scalar(x):

@@ -25,6 +25,7 @@ ROW_KEYS = (
     "control",
     "cuped",
     "test",
+    "diff_ci_method",
     "n_control",
     "n_treatment",
     "mean_control",
@@ -40,6 +41,8 @@ ROW_KEYS = (
     "p_value",
     "p_adjusted",
     "significant",
+    "validity",
+    "verdict",
     "rel_lift",
     "rel_ci_low",
     "rel_ci_high",
@@ -65,6 +68,10 @@ class EffectsResult:
     notes: list[str] = field(default_factory=list)
     srm: SRMResult | None = None
     settings: dict = field(default_factory=dict)
+    # Tests about the rows rather than rows: treatment x segment interaction (Cochran's Q)
+    # and sequential monitoring; both go into the JSON document beside the rows.
+    interactions: list[dict] = field(default_factory=list)
+    monitoring: list[dict] = field(default_factory=list)
 
     def to_dicts(self) -> list[dict]:
         """The primitive: one flat dict per (segment, metric, arm, raw/CUPED) with ROW_KEYS."""
@@ -82,6 +89,8 @@ class EffectsResult:
             else {k: finite(v) for k, v in self.srm.to_dict().items()},
             "notes": list(self.notes),
             "rows": self.to_dicts(),
+            "interactions": finite(self.interactions),
+            "monitoring": finite(self.monitoring),
         }
         return dumps(document, indent=indent)
 

@@ -73,14 +73,20 @@ def _cell(row: dict, key: str, settings: dict) -> str:
     return "-" if value is None else str(value)
 
 
+_VERDICTS = {
+    "significant": "SIG",
+    "not significant": "ns",
+    "insufficient data": "insufficient data",
+    "holds": "guard ok",
+    "inconclusive": "guard ?",
+    "breached": "GUARD BREACHED",
+}
+
+
 def _verdict(row: dict) -> str:
-    if row["role"] == "guardrail":
-        if row["noninferior"] is None:
-            return "guard ?"
-        return "guard ok" if row["noninferior"] else "GUARD FAIL"
-    if row["significant"] is None:
-        return "-"
-    return "SIG" if row["significant"] else "ns"
+    if row["role"] == "guardrail" and row["verdict"] == "insufficient data":
+        return "guard: insufficient data"
+    return _VERDICTS.get(row["verdict"], "-")
 
 
 def _num(value, signed: bool = False) -> str:

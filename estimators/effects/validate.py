@@ -7,6 +7,7 @@ can bias an experiment (missingness may depend on the arm).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ import pandas as pd
 
 from xsim.core.errors import InputError
 
+from .design import Design, binary_text_values
 from .metric_spec import parse_metric_spec
 from .metrics import Metric, Ratio
 from .multiplicity import CORRECTIONS, Guardrail
@@ -40,6 +42,13 @@ class Plan:
     dropped_rows: int = 0
     notes: list[str] = field(default_factory=list)
     from_text: list[Metric] = field(default_factory=list)
+    primary: str | None = None  # the decision metric, a family of its own
+    comparisons: list[tuple[str, str]] = field(default_factory=list)  # extra (reference, arm)
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """Every (reference, arm) comparison: each treatment vs control, then the extra ones."""
+        return [(self.control, t) for t in self.treatments] + self.comparisons
 
 
 def prepare(
@@ -54,17 +63,21 @@ def prepare(
     guardrails: Sequence[Guardrail] = (),
     dropna: bool = False,
     expected_weights: Mapping[str, float] | None = None,
+    design: Design | None = None,
 ) -> Plan:
     """Check everything; raise one `InputError` listing all problems, or return a `Plan`.
 
     Metrics and guardrail metrics given as specs (``"name[:kind]"``, ``"num/den"`` or a
     mapping) are read here, once, by `parse_metric_spec` with the data (the boundary of
     `analyze`); metric objects are used as they are."""
+    design = design or Design()
     metrics = [metrics] if isinstance(metrics, str | Mapping | Metric) else list(metrics)
     covariates = [covariates] if isinstance(covariates, str) else covariates
     problems = _check_settings(alpha, correction, metrics, guardrails)
-    primary, guards, from_text, parse_problems = _resolve_metrics(data, metrics, guardrails)
-    problems += parse_problems
+    primary, guards, from_text, parse_problems = _resolve_metrics(
+        data, metrics, guardrails, design.lower_is_better
+    )
+    problems += parse_problems + design.check_metrics(primary, guards, data)
     every_metric = primary + [metric for metric, _ in guards]
     cov_map = _covariate_map(covariates, primary)
     problems += _check_covariates(cov_map, arm, every_metric)
@@ -82,11 +95,13 @@ def prepare(
         frame[arm] = frame[arm].astype(str)
         problems += _check_arms(data, frame, arm, str(control), expected_weights, dropped)
         problems += _check_denominators(frame, arm, every_metric)
+        problems += design.check_comparisons(frame[arm], arm)
     if problems:
         raise InputError(problems)
     treatments = sorted(a for a in frame[arm].unique() if a != str(control))
     plan = Plan(frame, arm, str(control), treatments, primary, guards, cov_map, segment, dropped,
-                from_text=from_text)  # fmt: skip
+                from_text=from_text, primary=design.primary,
+                comparisons=[(str(a), str(b)) for a, b in design.comparisons])  # fmt: skip
     if dropped:
         plan.notes.append(f"Dropped {dropped:,} rows with missing values (dropna).")
     return plan
@@ -117,16 +132,23 @@ def _check_settings(alpha, correction, metrics, guardrails) -> list[str]:
     return problems
 
 
-def _resolve_metrics(data, metrics, guardrails):
-    """The metrics, the guardrails with their metrics, the metrics read from specs, problems."""
+def _resolve_metrics(data, metrics, guardrails, lower_is_better=()):
+    """The metrics, the guardrails with their metrics, the metrics read from specs, problems.
+
+    A guardrail that states its direction overrides the metric's (and ``lower_is_better``)."""
     specs = [*metrics, *(guardrail.metric for guardrail in guardrails)]
+    directions = [None] * len(metrics) + [g.higher_is_better for g in guardrails]
     read, problems = [], []
-    for spec in specs:
+    for spec, direction in zip(specs, directions, strict=True):
         try:
-            read.append(parse_metric_spec(spec, data))
+            metric = parse_metric_spec(spec, data, lower_is_better=lower_is_better)
         except InputError as err:
             read.append(None)
             problems += err.problems
+            continue
+        if direction is not None:
+            metric = dataclasses.replace(metric, higher_is_better=direction)
+        read.append(metric)
     primary = [metric for metric in read[: len(metrics)] if metric is not None]
     guards = [
         (m, g) for m, g in zip(read[len(metrics) :], guardrails, strict=True) if m is not None
@@ -167,7 +189,9 @@ def _coerce_numeric(frame: pd.DataFrame, columns: list[str]) -> list[str]:
     problems = []
     for name in columns:
         original = frame[name]
-        numeric = pd.to_numeric(original, errors="coerce").astype(float)
+        binary = binary_text_values(original)  # yes/no, true/false: 1/0
+        numeric = pd.to_numeric(original if binary is None else binary, errors="coerce")
+        numeric = numeric.astype(float)
         bad = original.notna() & numeric.isna()
         if bad.any():
             examples = ", ".join(repr(v) for v in original[bad].unique()[:_MAX_EXAMPLES])

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from xsim import __version__
-from xsim.commands.analyze import analyze_command
+from xsim.commands.analyze import analyze_command, monitoring_lines
 from xsim.commands.common import (
     DEBUG,
     ScenarioPath,
@@ -247,6 +247,8 @@ def analyze_cmd(*args, pdf: Path | None = None, **kwargs) -> None:
     console.print(effects_table(result))
     for i, note in enumerate(result.notes, 1):
         console.print(f"[dim][{i}] {note}[/]", highlight=False)
+    for line in monitoring_lines(result):
+        console.print(line, highlight=False)
     if pdf is not None:
         analysis_pdf(result, pdf, kwargs.get("data"))
 

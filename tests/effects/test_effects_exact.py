@@ -68,16 +68,22 @@ def test_welch_matches_scipy(n_c, n_t, sd_c, sd_t, shift):
 
 @pytest.mark.parametrize(("k_c", "n_c", "k_t", "n_t"), [(30, 200, 20, 210), (5, 1000, 18, 900)])
 def test_proportion_test_matches_statsmodels(k_c, n_c, k_t, n_t):
-    unpooled = proportion_test(k_c / n_c, n_c, k_t / n_t, n_t, 0.05)
+    unpooled = proportion_test(k_c / n_c, n_c, k_t / n_t, n_t, 0.05, pooled=False, interval="wald")
     ref = proportions_2indep_test(k_t, n_t, k_c, n_c, method="wald", compare="diff")
     low, high = confint_proportions_2indep(k_t, n_t, k_c, n_c, method="wald", alpha=0.05)
     assert unpooled.statistic == pytest.approx(ref.statistic, **TOL)
     assert unpooled.p_value == pytest.approx(ref.pvalue, **TOL)
     assert (unpooled.ci_low, unpooled.ci_high) == pytest.approx((low, high), **TOL)
-    pooled = proportion_test(k_c / n_c, n_c, k_t / n_t, n_t, 0.05, pooled=True)
+    # The default: pooled z for the test, Newcombe's hybrid score interval.
+    default = proportion_test(k_c / n_c, n_c, k_t / n_t, n_t, 0.05)
     z, p = proportions_ztest([k_t, k_c], [n_t, n_c])
-    assert (pooled.statistic, pooled.p_value) == pytest.approx((z, p), **TOL)
-    assert (pooled.ci_low, pooled.ci_high) == pytest.approx((low, high), **TOL)
+    assert (default.statistic, default.p_value) == pytest.approx((z, p), **TOL)
+    low, high = confint_proportions_2indep(k_t, n_t, k_c, n_c, method="newcomb", alpha=0.05)
+    assert (default.ci_low, default.ci_high) == pytest.approx((low, high), **TOL)
+    assert default.test == "z_pooled" and default.interval_method == "newcombe"
+    caffo = proportion_test(k_c / n_c, n_c, k_t / n_t, n_t, 0.05, interval="agresti-caffo")
+    low, high = confint_proportions_2indep(k_t, n_t, k_c, n_c, method="agresti-caffo")
+    assert (caffo.ci_low, caffo.ci_high) == pytest.approx((low, high), **TOL)
 
 
 def test_ratio_delta_equals_linearisation():

@@ -3,15 +3,22 @@
 Reference: ../shared/data/hillstrom/README.md (numbers recomputed from the file and matched
 to scikit-uplift's EDA notebook and to Yasui (2020), ch. 1). Tolerances: per-arm means 1e-6
 (the README prints 6 decimals); differences, SEs and CIs 1e-4 (the README's CIs use the normal
-quantile 1.96, ours Welch's t with ~40,000 df: they differ by ~5e-6); regression-adjusted
-estimates and SEs 1e-6 (same OLS with HC1, so only the README's rounding separates them).
+quantile 1.96, ours Welch's t with ~40,000 df: they differ by ~5e-6; proportions now use
+Newcombe's interval, within 3.1e-5 of the README's Wald interval at these sizes); the README's
+regression-adjusted estimates and HC1 SEs 1e-6 through `ols_hc1` (same OLS with HC1, so only
+the README's rounding separates them). The CUPED rows of `analyze` use HC3 since the small-arm
+change; they are checked against statsmodels' HC3 fit of the same design to 1e-9, so no
+hand-copied expected values are needed for them.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from scipy import stats
+from statsmodels.regression.linear_model import OLS
 
-from xsim.estimators.effects import Proportion, analyze, read_table
+from xsim.estimators.effects import Proportion, analyze, covariate_matrix, ols_hc1, read_table
 
 COVARIATES = ["history", "recency", "mens", "womens", "newbie", "zip_code", "channel"]
 MENS, WOMENS, CONTROL = "Mens E-Mail", "Womens E-Mail", "No E-Mail"
@@ -92,7 +99,8 @@ def test_differences_ses_and_cis(result, arm, metric):
     assert row["diff_se"] == pytest.approx(se, abs=1e-4)
     assert (row["diff_ci_low"], row["diff_ci_high"]) == pytest.approx((low, high), abs=1e-4)
     assert row["rel_lift"] == pytest.approx(lift, abs=5e-4)  # README prints 0.1 % steps
-    assert row["rel_ci_method"] == "fieller"
+    assert row["rel_ci_method"] == ("fieller" if metric == "spend" else "mover-wilson")
+    assert row["validity"] == "ok" and row["verdict"] == "significant"
     assert row["significant"] is True
 
 
@@ -111,15 +119,43 @@ def test_srm(result):
     assert result.notes[0].startswith("SRM check")
 
 
+def _pair_design(data, arm, metric):
+    """y and the design [1, treated, centred covariates] exactly as `analyze` fits one pair."""
+    pair = data[data["segment"].isin([CONTROL, arm])]
+    covariates = covariate_matrix(pair, COVARIATES)
+    centred = covariates - covariates.mean(axis=0)
+    centred = centred[:, centred.std(axis=0) > 0]
+    treated = (pair["segment"] == arm).to_numpy(dtype=float)
+    design = np.column_stack([np.ones(len(pair)), treated, centred])
+    return pair[metric].to_numpy(dtype=float), design, treated
+
+
 @pytest.mark.parametrize(("arm", "metric"), list(ADJUSTED))
-def test_regression_adjusted(result, arm, metric):
+def test_regression_adjusted_reproduces_the_readme_with_hc1(data, arm, metric):
     estimate, se = ADJUSTED[(arm, metric)]
+    y, design, _ = _pair_design(data, arm, metric)
+    beta, cov, _ = ols_hc1(y, design)
+    assert beta[1] == pytest.approx(estimate, abs=1e-6)
+    assert np.sqrt(cov[1, 1]) == pytest.approx(se, abs=1e-6)
+
+
+@pytest.mark.parametrize(("arm", "metric"), list(ADJUSTED))
+def test_cuped_rows_are_statsmodels_hc3(data, result, arm, metric):
+    y, design, treated = _pair_design(data, arm, metric)
+    fit = OLS(y, design).fit(cov_type="HC3")
+    df = min(treated.sum(), len(treated) - treated.sum()) - 1
     row = _row(result, arm, metric, cuped=True)
-    assert row["diff"] == pytest.approx(estimate, abs=1e-6)
-    assert row["diff_se"] == pytest.approx(se, abs=1e-6)
-    assert row["test"] == "ols_hc1"
+    assert row["test"] == "ols_hc3" and row["df"] == df
+    assert row["diff"] == pytest.approx(fit.params[1], rel=1e-9)
+    assert row["diff_se"] == pytest.approx(fit.bse[1], rel=1e-9)
+    half = stats.t.isf(0.025, df) * fit.bse[1]
+    assert (row["diff_ci_low"], row["diff_ci_high"]) == pytest.approx(
+        (fit.params[1] - half, fit.params[1] + half), rel=1e-9
+    )
+    # HC3 and HC1 differ by ~k/n here: the README's HC1 SE is still within 3e-5.
+    assert row["diff_se"] == pytest.approx(ADJUSTED[(arm, metric)][1], abs=3e-5)
     assert row["variance_reduction"] == pytest.approx(
-        1 - (se / EFFECTS[(arm, metric)][1]) ** 2, abs=2e-3
+        1 - (row["diff_se"] / EFFECTS[(arm, metric)][1]) ** 2, abs=2e-3
     )
 
 

@@ -158,10 +158,12 @@ def test_zero_variance_arms_give_defined_output_and_a_note():
     assert (equal["diff_ci_low"], equal["diff_ci_high"]) == (0.0, 0.0)
     shifted = rows[("z", "mean")]
     assert (shifted["diff"], shifted["p_value"], shifted["rel_lift"]) == (1.0, 0.0, 1.0)
-    assert rows[("y", "proportion")]["p_value"] == 1.0
-    assert rows[("y", "proportion")]["rel_ci_method"] == "undefined"  # 0 / 0
+    assert rows[("y", "proportion")]["p_value"] == 1.0  # Fisher's exact test: no events at all
+    assert rows[("y", "proportion")]["test"] == "fisher_exact"
+    assert rows[("y", "proportion")]["rel_ci_method"] == "suppressed"  # control rate 0 (0 SEs)
+    assert rows[("y", "proportion")]["rel_lift"] is None
     assert any(note.startswith("Zero variance") for note in result.notes)
-    assert any(note.startswith("Relative-lift interval undefined") for note in result.notes)
+    assert any(note.startswith("Relative lift not shown") for note in result.notes)
     json.loads(result.to_json())  # no NaN leaks into the JSON
 
 
@@ -170,7 +172,9 @@ def test_an_arm_of_one_unit_is_undefined_not_significant():
     result = analyze(frame, "arm", "c", "y")  # a single metric spec is accepted too
     (row,) = result.to_dicts()
     assert row["diff"] == 0.5
-    assert row["diff_se"] is None and row["p_value"] is None and row["significant"] is None
+    assert row["diff_se"] is None and row["p_value"] is None
+    assert row["significant"] is False and row["verdict"] == "insufficient data"
+    assert row["validity"] == "insufficient data"
     assert row["rel_ci_method"] == "undefined"
     assert any(note.startswith("Fewer than 2 units") for note in result.notes)
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from scipy import optimize
 
+from xsim.core.errors import InputError
 from xsim.estimators.effects import (
     alpha_spent,
     best_mixture_ratio,
@@ -116,8 +117,9 @@ def test_sequential_analysis_on_a_unit_table():
         }
     )
     result = sequential_analysis(
-        frame, "arm", "control", "treat", "revenue:mean", time="day", looks=[7, 14, 21, 28]
-    )
+        frame, "arm", "control", "treat", "revenue:mean", time="day", looks=[7, 14, 21, 28],
+        planned_n=2 * n,
+    )  # fmt: skip
     looks = result.to_frame()
     assert list(looks["day"]) == [7, 14, 21, 28]
     assert looks["info_fraction"].iloc[-1] == 1.0
@@ -125,3 +127,14 @@ def test_sequential_analysis_on_a_unit_table():
     assert result.msprt_stop_day in (7, 14, 21, 28)
     crossed = np.abs(looks["z"]) >= looks["z_bound"]
     assert looks["day"][crossed.idxmax()] == result.group_sequential_stop_day
+
+
+def test_group_sequential_without_a_planned_size_is_refused():
+    frame = pd.DataFrame({"arm": ["c", "t"] * 50, "day": np.repeat(np.arange(1, 11), 10),
+                          "y": np.arange(100.0) % 7})  # fmt: skip
+    with pytest.raises(InputError) as refused:
+        sequential_analysis(frame, "arm", "c", "t", "y:mean", time="day")
+    assert refused.value.problems[0].startswith("planned_n: group-sequential boundaries need")
+    always_valid = sequential_analysis(frame, "arm", "c", "t", "y:mean", "day", spending="msprt")
+    assert always_valid.group_sequential_stop_day is None
+    assert all(look["z_bound"] is None for look in always_valid.to_dicts())

@@ -155,7 +155,8 @@ def test_shortest_shorthand_follows_the_declarations():
     assert dump_metric_spec(Mean("converted"), **declared) == "converted:mean"
     assert dump_metric_spec(Proportion("revenue"), **declared) == "revenue:proportion"
     assert dump_metric_spec(Ratio("revenue", "visits"), **declared) == "revenue/visits"
-    pooled = Proportion("converted", pooled_test=True)
-    assert dump_metric_spec(pooled, **declared) == {
-        "kind": "proportion", "column": "converted", "higher_is_better": True, "pooled_test": True
+    assert dump_metric_spec(Proportion("converted", pooled_test=True), **declared) == "converted"
+    unpooled = Proportion("converted", pooled_test=False)  # not the default: written in full
+    assert dump_metric_spec(unpooled, **declared) == {
+        "kind": "proportion", "column": "converted", "higher_is_better": True, "pooled_test": False
     }  # fmt: skip

@@ -15,8 +15,10 @@ def _row(arm, metric="conv", diff=0.01, significant=True, role="primary", noninf
     return row
 
 
-def _guard(arm, holds):
-    return _row(arm, "churned", 0.0, None, "guardrail", holds)
+def _guard(arm, holds, verdict=None):
+    row = _row(arm, "churned", 0.0, None, "guardrail", holds)
+    row["verdict"] = verdict or ("holds" if holds else "breached")
+    return row
 
 
 def test_best_significant_arm_with_guardrails_wins():
@@ -29,6 +31,15 @@ def test_a_breached_guardrail_disqualifies():
     decision = decide(rows, "conv", "control", None)
     assert decision.recommended == "a"
     assert any("Guardrail churned is breached for b" in r.text for r in decision.risks)
+
+
+def test_an_inconclusive_guardrail_disqualifies_without_being_called_breached():
+    rows = [_row("a", diff=0.01), _guard("a", False, "inconclusive")]
+    decision = decide(rows, "conv", "control", None)
+    assert decision.recommended is None
+    texts = [r.text for r in decision.risks]
+    assert any("Guardrail churned is inconclusive" in t for t in texts)
+    assert not any("breached" in t for t in texts)
 
 
 def test_nothing_significant_keeps_control():

@@ -24,7 +24,7 @@ def test_both_forms_validate_and_are_written_back():
         "course_revenue:proportion",
         "course_revenue/visits",
         {"kind": "ratio", "numerator": "premium_earned", "denominator": "policies"},
-        {"kind": "proportion", "column": "policy_conversion", "pooled_test": True},
+        {"kind": "proportion", "column": "policy_conversion", "pooled_test": False},
     ]
     scenario = build(**{
         "analysis.metrics": written,
@@ -37,7 +37,7 @@ def test_both_forms_validate_and_are_written_back():
         Proportion("course_revenue"),
         Ratio("course_revenue", "visits"),
         Ratio("premium_earned", "policies"),
-        Proportion("policy_conversion", pooled_test=True),
+        Proportion("policy_conversion", pooled_test=False),
     ]
     assert analysis.primary == Mean("visits")
     assert analysis.guardrails[0].metric == Proportion("churned", higher_is_better=False)
@@ -47,7 +47,7 @@ def test_both_forms_validate_and_are_written_back():
         "premium_earned/policies",
     ]  # fmt: skip
     assert dumped["metrics"][4] == {"kind": "proportion", "column": "policy_conversion",
-                                    "higher_is_better": True, "pooled_test": True}  # fmt: skip
+                                    "higher_is_better": True, "pooled_test": False}  # fmt: skip
     assert dumped["primary"] == "visits" and dumped["guardrails"][0]["metric"] == "churned"
     assert parse_scenario(scenario_to_yaml(scenario)) == scenario
 
