@@ -361,6 +361,8 @@ def gate_rows(rows: list[dict], gate: ClaimsGate | None) -> list[dict]:
         if gate is not None and gate.thin(row):
             row["status"] = NOT_ESTIMABLE
             row["significant"] = False
+            if "verdict" in row:  # the estimator's verdict gives way: one reading per row
+                row["verdict"] = NOT_ESTIMABLE
             if row.get("role") == "guardrail":
                 row["noninferior"] = None
     return rows
