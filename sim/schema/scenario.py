@@ -120,18 +120,6 @@ class PlatformSpec(Strict):
     churn_probability_per_day: Probability = 0.002
     churn_inactivity_scale_days: float = Field(30.0, gt=0.0)
     churn_fatigue_effect: float = Field(0.5, ge=0.0)
-    satisfaction_halflife_days: float = Field(
-        60.0, gt=0.0, le=3650.0, description="how long the value a user got keeps them"
-    )
-    churn_satisfaction_effect: float = Field(
-        0.6, ge=0.0, le=10.0,
-        description="churn hazard x exp(-effect x satisfaction); satisfaction rises by a bought "
-        "course's taste match and by lectures attended",
-    )  # fmt: skip
-    satisfaction_visit_effect: float = Field(
-        0.05, ge=0.0, le=10.0, description="visit probability x (1 + effect x satisfaction)"
-    )
-    satisfaction_per_lecture: float = Field(0.5, ge=0.0, le=10.0)
     literacy_topics: list[str] = ["finance"]
     awareness_per_literacy_purchase: Probability = 0.15
 

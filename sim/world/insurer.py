@@ -114,7 +114,6 @@ class Insurer:
             self.log.append("attend", day, clicked, arm, -1, batch.channel)
             _raise(state.awareness, clicked, spec.awareness_per_lecture)
             _raise(state.trust, clicked, spec.trust_per_lecture)
-            state.satisfaction[clicked] += self.scenario.platform.satisfaction_per_lecture
             if batch.product < 0:
                 return
             clicked = clicked[state.holder[batch.product, clicked] < 0]

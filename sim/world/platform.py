@@ -21,7 +21,6 @@ _PURCHASE_ENGAGEMENT = 3.0  # a purchase counts as three visits towards stickine
 _BUZZ_HALFLIFE_DAYS = 3.0
 _FATIGUE_HALFLIFE_DAYS = 7.0
 _MAX_VISIT_PROBABILITY = 0.95
-_MAX_MATCH = 3.0  # taste matches beyond this are rare (99th percentile about 3)
 
 
 def cold_start_prior(catalogue: CourseCatalogue, streams: RandomStreams) -> np.ndarray:
@@ -77,7 +76,6 @@ class Platform:
         state.engagement *= self.decay
         state.fatigue *= 0.5 ** (1 / _FATIGUE_HALFLIFE_DAYS)
         state.buzz *= 0.5 ** (1 / _BUZZ_HALFLIFE_DAYS)
-        state.satisfaction *= 0.5 ** (1 / self.spec.satisfaction_halflife_days)
         state.purchased_today_item[:] = -1
 
     def _visitors(self, state: WorldState, day: int) -> np.ndarray:
@@ -87,7 +85,6 @@ class Platform:
             * (1 + s.engagement_visit_effect * state.engagement)
             * (1 + s.word_of_mouth_visit_effect * state.buzz)
             * np.exp(-s.fatigue_visit_effect * state.fatigue)
-            * (1 + s.satisfaction_visit_effect * np.clip(state.satisfaction, 0, _MAX_MATCH))
         )
         u = self.streams.uniforms("visit", day, len(p))
         visitors = np.flatnonzero(state.active & (u < np.minimum(p, _MAX_VISIT_PROBABILITY)))
@@ -209,7 +206,6 @@ class Platform:
             self.log.append("discount", day, buyers[sel], arm, items[sel], amount=cost, payer=payer)
             state.arms.spent[arm] += cost.sum()
         state.owned.add(buyers, items)
-        state.satisfaction[buyers] += self._taste_match(buyers, items)
         state.engagement[buyers] += _PURCHASE_ENGAGEMENT
         state.last_purchase_day[buyers] = day
         state.purchased_today_item[buyers] = items
@@ -218,12 +214,6 @@ class Platform:
         state.literacy_purchases[literacy] += 1
         aware = state.awareness[literacy]
         state.awareness[literacy] = aware + self.spec.awareness_per_literacy_purchase * (1 - aware)
-
-    def _taste_match(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
-        """How well bought courses matched the buyers' tastes (taste · course vector), capped:
-        a good match keeps a user, a poor one disappoints."""
-        match = np.einsum("ud,ud->u", self.pop.taste[users], self.cat.vector[items])
-        return np.clip(match, -_MAX_MATCH, _MAX_MATCH).astype(np.float32)
 
     def _word_of_mouth(self, state: WorldState, buyers: np.ndarray, day: int) -> None:
         u = self.streams.uniforms("share", day, self.pop.n_users)[buyers]
@@ -258,7 +248,6 @@ class Platform:
             s.churn_probability_per_day
             * np.exp(s.churn_fatigue_effect * state.fatigue)
             * (1 + idle_days / s.churn_inactivity_scale_days)
-            * np.exp(-s.churn_satisfaction_effect * state.satisfaction)
         )
         u = self.streams.uniforms("churn", day, self.pop.n_users)
         churned = np.flatnonzero(state.active & (u < hazard))

@@ -75,10 +75,9 @@ class CountLog:
     matrix, so popularity scales to millions of users.
 
     Counts of the warm-up (``pre`` true) are kept apart from the experiment's: a per-arm model
-    starts from everyone's warm-up counts and adds only its own arm's experiment counts. Arms
-    then diverge only through what happened after treatment began, and the shared warm-up
-    keeps anchoring them (an arm's own counts are not scaled up to the population's, which
-    would double the weight of a half-size arm's noise)."""
+    starts from everyone's warm-up counts and adds only its own arm's experiment counts, scaled
+    up by the arm's share so both weigh as the whole population would. Arms then diverge only
+    through what happened after treatment began."""
 
     def __init__(self, spec, n_users: int, n_courses: int, arm: np.ndarray, n_arms: int):
         self.spec, self.arm, self.n_users = spec, arm, n_users
@@ -86,6 +85,7 @@ class CountLog:
         # [period, arm, course]: period 0 is the warm-up, 1 the experiment
         self.view_counts = np.zeros((2, n_arms, n_courses))
         self.buyer_counts = np.zeros((2, n_arms, n_courses))
+        self.share = np.bincount(arm, minlength=n_arms) / max(len(arm), 1)
         self.pre = True
 
     def add_views(self, users: np.ndarray, items: np.ndarray) -> None:
@@ -112,8 +112,9 @@ class CountLog:
         return {int(code): self._arm_model(int(code)) for code in np.unique(arms)}
 
     def _arm_model(self, code: int):
-        views = self.view_counts[0].sum(axis=0) + self.view_counts[1, code]
-        buyers = self.buyer_counts[0].sum(axis=0) + self.buyer_counts[1, code]
+        share = max(self.share[code], 1e-12)
+        views = self.view_counts[0].sum(axis=0) + self.view_counts[1, code] / share
+        buyers = self.buyer_counts[0].sum(axis=0) + self.buyer_counts[1, code] / share
         return popularity_from_counts(self.spec, buyers, views, self.n_users)
 
 

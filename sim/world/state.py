@@ -93,7 +93,6 @@ class WorldState:
     awareness: np.ndarray
     trust: np.ndarray
     buzz: np.ndarray
-    satisfaction: np.ndarray  # value the user got: courses that matched, useful lectures
     last_visit_day: np.ndarray
     last_purchase_day: np.ndarray
     purchased_today_item: np.ndarray
@@ -124,7 +123,6 @@ class WorldState:
             awareness=population.insurance_awareness.copy(),
             trust=np.full(n, scenario.insurer.initial_trust, np.float32),
             buzz=np.zeros(n, np.float32),
-            satisfaction=np.zeros(n, np.float32),
             last_visit_day=np.zeros(n, np.float32),
             last_purchase_day=np.full(n, -np.inf, np.float32),
             purchased_today_item=np.full(n, -1, np.int32),

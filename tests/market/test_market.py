@@ -2,7 +2,6 @@
 and per-arm recommenders that start from the same warm-up."""
 
 import numpy as np
-import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -86,35 +85,3 @@ def test_aa_with_a_retrained_recommender_is_calibrated(pooling):
     raw = summary[~summary.cuped.astype(bool)]
     for row in raw.itertuples():
         assert 0.05 - half <= row.rejection_rate <= 0.05 + half, (pooling, row.metric, row)
-
-
-CHURN_CHANGES: dict = {}  # e.g. {"platform.churn_satisfaction_effect": 0.0} to see it fail
-
-
-def test_buyers_of_courses_that_matched_their_tastes_churn_less():
-    """Trace of one run (fixed seed): buyers whose purchases matched their tastes best (top
-    third by mean taste · course vector) churn less than those whose purchases matched worst
-    (bottom third). Tolerance: the difference must exceed 3 standard errors of a difference of
-    two proportions."""
-    from xsim.pipeline.runner import prepare_world
-
-    scenario = build(**{
-        "population.n_users": 20000, "experiment.duration_days": 60,
-        "arms": {"control": {"weight": 1, "strategy": {"kind": "none"}}},
-        "analysis.metrics": ["course_revenue"], "analysis.primary": "course_revenue",
-        "analysis.guardrails": [], **CHURN_CHANGES,
-    })  # fmt: skip
-    result = xsim.run(scenario)
-    inputs, _ = prepare_world(scenario, RandomStreams(scenario.seed))
-    events = pq.read_table(result.events_path).to_pandas()
-    buys = events[events.kind == "purchase"]
-    users, items = buys.user.to_numpy(), buys.item.to_numpy()
-    match = np.einsum("ud,ud->u", inputs.population.taste[users], inputs.catalogue.vector[items])
-    per_buyer = pd.Series(match).groupby(users).mean()
-    churned = set(events.user[events.kind == "churn"])
-    low, high = per_buyer.quantile([1 / 3, 2 / 3])
-    rates = [np.mean([u in churned for u in per_buyer.index[mask]])
-             for mask in (per_buyer <= low, per_buyer >= high)]  # fmt: skip
-    n = len(per_buyer) / 3
-    se = np.sqrt(sum(r * (1 - r) / n for r in rates))
-    assert rates[0] - rates[1] > 3 * se, (rates, se)
