@@ -44,10 +44,10 @@ def test_twin_world_truth_flows_into_the_summary():
     summary = result.summary_frame()
     rows = result.rows_frame()
     assert rows.true_diff.notna().all() and summary.coverage.notna().all()
-    revenue = rows[(rows.metric == "course_revenue") & ~rows.cuped.astype(bool)]
-    first = summary[(summary.metric == "course_revenue") & ~summary.cuped.astype(bool)]
-    assert first.true_diff.iloc[0] == pytest.approx(revenue.true_diff.mean())
-    assert revenue.true_diff.nunique() == 2  # each replication has its own twin worlds
+    value = rows[(rows.metric == "insurer_value") & ~rows.cuped.astype(bool)]
+    first = summary[(summary.metric == "insurer_value") & ~summary.cuped.astype(bool)]
+    assert first.true_diff.iloc[0] == pytest.approx(value.true_diff.mean())
+    assert value.true_diff.nunique() == 2  # each replication has its own twin worlds
 
 
 def test_summary_arithmetic_on_known_rows():
