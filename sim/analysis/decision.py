@@ -15,7 +15,7 @@ from statistics import NormalDist
 
 from xsim.analysis.objective import SCORE_BASELINES
 from xsim.core.errors import InputError
-from xsim.core.jsonio import finite
+from xsim.core.jsonio import finite, nan_for_null, shape_problem
 
 BASELINES = SCORE_BASELINES  # score -> control's value on it: ratios 1, gains 0
 LABELS = {
@@ -73,17 +73,12 @@ class Decision:
         """The decision `to_dict` wrote (decision.json); `InputError` naming the first missing
         field when the document is not one."""
         try:
-            arms = [ArmVerdict(**{k: _nan(v) for k, v in a.items()}) for a in data["arms"]]
+            arms = [ArmVerdict(**{k: nan_for_null(v) for k, v in a.items()})
+                    for a in data["arms"]]  # fmt: skip
             return cls(str(data["decide_on"]), str(data["control"]), data["recommended"],
                        str(data["statement"]), arms, list(data.get("notes") or []))  # fmt: skip
         except (KeyError, TypeError) as exc:
-            what = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
-            raise InputError(f"not a decision ({what})") from exc
-
-
-def _nan(value):
-    """JSON's null for a number that was NaN."""
-    return math.nan if value is None else value
+            raise InputError(f"not a decision ({shape_problem(exc)})") from exc
 
 
 def decide(objective, decide_on: str, effect_rows: list[dict] | None = None) -> Decision:
@@ -140,7 +135,7 @@ def _metric_verdicts(objective, metric: str, rows: list[dict]) -> list[ArmVerdic
     verdicts = []
     for arm in _treated(objective):
         row = by_arm.get(arm.arm, {})
-        value, low, high, se = (_nan(row.get(k)) for k in ("diff", "diff_ci_low",
+        value, low, high, se = (nan_for_null(row.get(k)) for k in ("diff", "diff_ci_low",
                                                            "diff_ci_high", "diff_se"))  # fmt: skip
         truth = row.get("true_diff")
         verdicts.append(ArmVerdict(arm.arm, value, low, high, truth, arm.feasible, _failed(arm),

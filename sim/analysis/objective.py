@@ -28,7 +28,7 @@ from scipy import stats
 from xsim.analysis.baseline import closed_form_baseline
 from xsim.analysis.sales import sales_attribution
 from xsim.core.errors import InputError
-from xsim.core.jsonio import dumps, finite
+from xsim.core.jsonio import dumps, finite, nan_for_null, shape_problem
 from xsim.schema.objective import ObjectiveSpec
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ class ObjectiveResult:
                 data.get("baseline") or {}, float(data.get("confidence_level", 0.95)),
             )  # fmt: skip
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise InputError(f"not an objective result ({_what(exc)})") from exc
+            raise InputError(f"not an objective result ({shape_problem(exc)})") from exc
 
     def to_dict(self) -> dict:
         return finite(asdict(self))
@@ -186,15 +186,11 @@ def evaluate_objective(
 
 
 def _number(value) -> float:
-    return math.nan if value is None else float(value)
+    return float(nan_for_null(value))
 
 
 def _numbers(values: dict) -> dict[str, float]:
     return {k: _number(v) for k, v in values.items()}
-
-
-def _what(exc: Exception) -> str:
-    return f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
 
 
 # --- scores -------------------------------------------------------------------------------

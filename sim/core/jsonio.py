@@ -31,6 +31,16 @@ def finite(value: Any) -> Any:
     return value
 
 
+def nan_for_null(value: Any) -> Any:
+    """The inverse of `finite` for one number read back: JSON's null stands for NaN."""
+    return math.nan if value is None else value
+
+
+def shape_problem(exc: Exception) -> str:
+    """Why a JSON document did not read into its result type (for the `InputError` line)."""
+    return f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
+
+
 def _key(key: Any) -> Any:
     return key.item() if isinstance(key, np.generic) else key
 

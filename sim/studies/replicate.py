@@ -232,7 +232,7 @@ def _low_coverage_cause(r) -> str:
     """Why a row's CI covers too rarely: interference when the members-vs-own-twin part of the
     error is clearly non-zero and carries most of the bias, a biased estimator when the bias
     is clear without it, otherwise a CI too narrow for the spread of the estimate."""
-    interference, i_se = getattr(r, "mean_interference", np.nan), r.interference_mc_se
+    interference, i_se = r.mean_interference, r.interference_mc_se
     if abs(interference) > 3 * i_se and abs(interference) >= 0.5 * abs(r.bias):
         return f"interference (mean {interference:+.4g} of the bias {r.bias:+.4g})"
     if abs(r.bias) > 3 * r.bias_mc_se:
